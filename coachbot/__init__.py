@@ -1,0 +1,24 @@
+"""coachbot: an offline coach for posterior-chain exercises.
+
+>>> from coachbot import Coach
+>>> coach = Coach()
+>>> coach.ask("should I feel glute ham raises in my lower back?").intent
+'feel_lower_back'
+"""
+
+from .coach import AMBIGUITY_MARGIN, MIN_SCORE, Coach
+from .errors import CoachbotError, DataError, DataErrors, UsageError
+from .models import RedFlag, Reply
+
+__all__ = [
+    "AMBIGUITY_MARGIN",
+    "MIN_SCORE",
+    "Coach",
+    "CoachbotError",
+    "DataError",
+    "DataErrors",
+    "RedFlag",
+    "Reply",
+    "UsageError",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,109 @@
+"""The ``coachbot`` command: a thin layer over the library.
+
+Every command is a few lines over a library call. Errors become one line on stderr and exit
+status 2; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from .errors import CoachbotError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse prints usage plus a message; one line is friendlier and matches the contract.
+        raise CoachbotError(f"{self.prog}: {message} (see --help)")
+
+
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--knowledge", metavar="DIR", help="knowledge folder (default: bundled)")
+    parser.add_argument("--intents", metavar="DIR", help="intents folder (default: bundled)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="coachbot", description="An offline coach for posterior-chain exercises.")
+    parser.add_argument("--version", action="version", version="coachbot 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question", nargs="+", help="the question (quote it, or several words)")
+    ask.add_argument("--json", action="store_true", help="print the whole reply as JSON")
+    ask.add_argument("--explain", action="store_true", help="also print why this answer was chosen")
+    _data_options(ask)
+
+    check = sub.add_parser("check", help="validate the data files (file:line errors)")
+    _data_options(check)
+
+    from . import commands
+
+    commands.register(sub, _data_options)
+    return parser
+
+
+def _coach(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .coach import Coach
+
+    return Coach(knowledge=args.knowledge, intents=args.intents)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    reply = _coach(args).ask(" ".join(args.question))
+    if args.json:
+        print(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(reply.text)
+        if reply.suggestions:
+            print("\nYou could ask: " + " | ".join(reply.suggestions))
+    if args.explain:
+        for note in reply.notes:
+            print(f"# {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check
+
+    problems = check(args.knowledge, args.intents)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 2
+    print("data OK")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        handler = {"ask": cmd_ask, "check": cmd_check}.get(args.command) or args.handler
+        return int(handler(args))
+    except CoachbotError as exc:
+        print(
+            f"coachbot: {exc}" if not str(exc).startswith("coachbot") else str(exc), file=sys.stderr
+        )
+        return 2
+    except KeyboardInterrupt:
+        print("coachbot: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        print(
+            f"coachbot: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,487 @@
+"""The ``Coach`` facade: loads the data once and answers questions.
+
+    text -> normalize -> safety screen -> exercise & level -> intent -> template -> Reply
+
+The safety screen runs first and nothing overrides it. Everything a ``Coach`` holds is
+immutable after construction, so one instance can serve every thread of a bot.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import render
+from .entities import Entities, EntityFinder
+from .errors import DataError, DataErrors
+from .loader import OUT_OF_SCOPE, General, bundled_dir, load_exercises, load_general, load_intents
+from .matcher import IntentMatcher, Match
+from .models import Exercise, Intent, Profile, RedFlag, Reply
+from .normalize import MAX_CHARS, content_words, words
+from .safety import Assessment, SafetyScreen, load_safety
+
+log = logging.getLogger("coachbot")
+
+MIN_SCORE = 0.32
+"""Below this intent score the coach says it did not understand (``intent=None``)."""
+AMBIGUITY_MARGIN = 0.015
+"""When the two best intents are closer than this, the coach asks which one was meant."""
+FAQ_MARGIN = 0.0
+"""An exercise's own FAQ answer wins when it scores this much above the best intent."""
+MAX_SUGGESTIONS = 3
+
+SAFETY_INTENT = "safety_info"
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What the coach worked out about one message, before rendering (for ``/explain``)."""
+
+    entities: Entities
+    assessment: Assessment
+    ranking: tuple[Match, ...]
+    truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a conversation already knows; empty for one-off questions."""
+
+    exercise: str | None = None
+    intent: str | None = None
+    profile: Profile = field(default_factory=Profile)
+    flagged: tuple[str, ...] = ()
+    """Exercises a red flag was reported for, so later answers remind the user."""
+    pending: str | None = None
+    """An intent waiting for the user to say which exercise they mean."""
+
+
+class Coach:
+    """Answers questions about posterior-chain exercises. Build once, share freely."""
+
+    def __init__(
+        self, knowledge: str | Path | None = None, intents: str | Path | None = None
+    ) -> None:
+        knowledge_dir = Path(knowledge) if knowledge is not None else bundled_dir("knowledge")
+        intents_dir = Path(intents) if intents is not None else bundled_dir("intents")
+        errors: list[DataError] = []
+        self.exercises: Mapping[str, Exercise] = load_exercises(knowledge_dir / "exercises", errors)
+        self.general: General = load_general(knowledge_dir / "general.yaml", errors)
+        files = load_intents(intents_dir, errors)
+        screen = load_safety(knowledge_dir / "safety.yaml", errors)
+        self.intents: Mapping[str, Intent] = files.intents
+        self.messages = files.messages
+        self.example_lines = files.lines
+        self._templates: dict[tuple[str, str], jinja2.Template] = {}
+        for intent in self.intents.values():
+            for kind in ("response", "general"):
+                source = getattr(intent, kind)
+                if source is not None:
+                    try:
+                        self._templates[(intent.id, kind)] = render.compile_template(
+                            source, intent.file, kind
+                        )
+                    except DataError as exc:
+                        errors.append(exc)
+        self._check_aliases(errors)
+        if errors or screen is None:
+            raise DataErrors(errors)
+        self.screen: SafetyScreen = screen
+        examples = {i.id: i.examples for i in self.intents.values()}
+        if files.out_of_scope:
+            examples[OUT_OF_SCOPE] = files.out_of_scope
+        self.matcher = IntentMatcher(
+            examples, self.general.synonyms, self.general.stopwords | self.general.pronouns
+        )
+        self.finder = EntityFinder(
+            self.exercises,
+            self.general.shared_aliases,
+            self.general.levels,
+            known_words={w for texts in examples.values() for t in texts for w in content_words(t)},
+        )
+        self._faq_vectors = {
+            ex_id: [self.matcher.text_vector(self._strip_names(f.question)) for f in ex.faq]
+            for ex_id, ex in self.exercises.items()
+        }
+        self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
+        self.suggestions: Mapping[str, tuple[str, ...]] = files.suggestions
+        self.follow_ups: Mapping[str, tuple[str, ...]] = files.follow_ups
+
+    @classmethod
+    def from_paths(
+        cls, knowledge: str | Path | None = None, intents: str | Path | None = None
+    ) -> Coach:
+        """A coach on your own data folders (either may be omitted to use the bundled one)."""
+        return cls(knowledge=knowledge, intents=intents)
+
+    def _check_aliases(self, errors: list[DataError]) -> None:
+        owner: dict[tuple[str, ...], str] = {}
+        for ex in self.exercises.values():
+            for alias in (*ex.aliases, ex.name.lower()):
+                key = content_words(alias)
+                if key in owner and owner[key] != ex.id:
+                    errors.append(
+                        DataError(
+                            ex.file,
+                            None,
+                            "aliases",
+                            f"'{alias}' is also an alias of {owner[key]} (list it under "
+                            "shared_aliases in general.yaml if it means both)",
+                        )
+                    )
+                owner.setdefault(key, ex.id)
+        for alias, ids in self.general.shared_aliases.items():
+            for ex_id in ids:
+                if ex_id not in self.exercises:
+                    errors.append(
+                        DataError(
+                            self.general.file,
+                            None,
+                            f"shared_aliases[{alias}]",
+                            f"unknown exercise id '{ex_id}'",
+                        )
+                    )
+
+    def _only_filler(self, rest: tuple[str, ...]) -> bool:
+        """True for "and nordics?", "what about the ghr", "nordic curls" (no question words)."""
+        words_ = [w for w in rest if w.isalnum()]
+        for i, w in enumerate(words_):
+            if w in ("what", "how") and (i + 1 >= len(words_) or words_[i + 1] != "about"):
+                return False
+            if w not in self.general.filler:
+                return False
+        return True
+
+    def _mentions_other_exercise(self, rest: tuple[str, ...]) -> bool:
+        """Whether the words name an exercise this coach does not cover ("bench press")."""
+        others = self.general.other_exercises
+        return any(
+            tuple(rest[i : i + n]) in others for n in (1, 2, 3) for i in range(len(rest) - n + 1)
+        )
+
+    def _strip_names(self, text: str) -> str:
+        ents = self.finder.find(words(text))
+        return " ".join(ents.rest)
+
+    # -- public API -------------------------------------------------------------------------
+    def ask(self, text: str) -> Reply:
+        """Answer one message with no conversation memory."""
+        return self.respond(text, Context())[0]
+
+    def ask_many(self, texts: Iterable[str]) -> Iterator[Reply]:
+        """Answer many messages, in order (each one on its own)."""
+        for text in texts:
+            yield self.ask(text)
+
+    def session(self, state: Mapping[str, Any] | None = None) -> Any:
+        """A conversation that remembers earlier turns (optionally resumed from ``state``)."""
+        from .dialogue import Session
+
+        return Session(self, state)
+
+    # -- the pipeline -----------------------------------------------------------------------
+    def analyse(self, text: str) -> Turn:
+        """Everything the coach works out about a message, without answering it."""
+        if not isinstance(text, str):
+            raise TypeError(f"a question must be a str, not {type(text).__name__}")
+        truncated = len(text) > MAX_CHARS
+        text = text[:MAX_CHARS]
+        assessment = self.screen.assess(text)
+        entities = self.finder.find(words(text))
+        ranking = tuple(self.matcher.rank(entities.rest, n=5))
+        return Turn(entities, assessment, ranking, truncated)
+
+    def respond(self, text: str, context: Context) -> tuple[Reply, Context]:
+        """The reply to ``text`` given what the conversation knows, and the updated context."""
+        turn = self.analyse(text)
+        reply, context = self._decide(turn, context)
+        if turn.truncated:
+            note = render.fill(self.messages["too_long"], limit=str(MAX_CHARS))
+            reply = replace(reply, text=f"{reply.text}\n\n{note}")
+        return reply, context
+
+    def _decide(self, turn: Turn, context: Context) -> tuple[Reply, Context]:
+        ents, ranking = turn.entities, turn.ranking
+        notes: list[str] = []
+        level = ents.level or context.profile.level
+        mentioned = ents.exercise_ids
+        exercise = mentioned[0] if mentioned else context.exercise
+        best = ranking[0] if ranking else None
+        if best is not None:
+            notes.append(f"best intent {best.intent} {best.score:.3f} via {best.example!r}")
+
+        flag = turn.assessment.red_flag
+        if flag is not None:
+            return self._red_flag_reply(flag, turn, exercise, level, context)
+
+        if not ents.rest and not ents.mentions:
+            return Reply(self.messages["empty"], suggestions=self._suggest("none", None)), context
+
+        if ents.mentions and self._only_filler(ents.rest):
+            # Just a name: it answers a pending question ("which exercise?" -> "ghr"), repeats
+            # the last question for another exercise ("and nordics?"), or asks what it is.
+            follow = context.pending or context.intent or "overview"
+            if follow not in self.intents or follow in ("greeting", "thanks", "goodbye", "help"):
+                follow = "overview"
+            best = Match(follow, 1.0, "")
+            context = replace(context, pending=None)
+        if turn.assessment.educational and (
+            best is None or best.intent in (SAFETY_INTENT, OUT_OF_SCOPE) or best.score < MIN_SCORE
+        ):
+            best = Match(SAFETY_INTENT, max(best.score if best else 0.0, MIN_SCORE), "")
+
+        if not ents.mentions and self._mentions_other_exercise(ents.rest):
+            notes.append("names an exercise this coach does not cover")
+            best = Match(OUT_OF_SCOPE, best.score if best else 0.0, "")
+        if best is None or best.intent == OUT_OF_SCOPE or best.score < MIN_SCORE:
+            key = (
+                "out_of_scope"
+                if best is not None and best.intent == OUT_OF_SCOPE
+                else "not_understood"
+            )
+            return (
+                Reply(
+                    self.messages[key],
+                    confidence=best.score if best else 0.0,
+                    suggestions=self._suggest("none", exercise),
+                    level=level,
+                    notes=tuple(notes),
+                ),
+                context,
+            )
+
+        runner_up = next((m for m in ranking[1:] if m.intent != OUT_OF_SCOPE), None)
+        if (
+            runner_up is not None
+            and best.score - runner_up.score < AMBIGUITY_MARGIN
+            and best.example  # a forced choice (bare name, safety) is never ambiguous
+        ):
+            options = " or ".join(
+                f'"{self._question(m.intent, exercise)}"' for m in (best, runner_up)
+            )
+            return (
+                Reply(
+                    render.fill(self.messages["which_intent"], options=options),
+                    confidence=best.score,
+                    exercise=exercise,
+                    suggestions=(
+                        self._question(best.intent, exercise),
+                        self._question(runner_up.intent, exercise),
+                    ),
+                    candidates=(best.intent, runner_up.intent),
+                    level=level,
+                    notes=tuple(notes),
+                ),
+                context,
+            )
+
+        intent = self.intents[best.intent]
+        ambiguous = ents.ambiguous if not mentioned else None
+        if exercise is not None and intent.needs_exercise and best.example:
+            faq = self._faq(exercise, ents.rest, best.score)
+            if faq is not None:
+                answer, faq_intent, score = faq
+                notes.append(f"answered from the {exercise} FAQ ({score:.3f})")
+                return self._final(answer, faq_intent, exercise, score, level, context, notes)
+
+        if intent.needs_exercise and (exercise is None or ambiguous is not None):
+            if ambiguous is not None:
+                names = [self.exercises[i].name for i in ambiguous.exercises]
+                text = render.fill(
+                    self.messages["which_of"], alias=ambiguous.text, names=render._join(names, "or")
+                )
+                return (
+                    Reply(
+                        text,
+                        intent=intent.id,
+                        confidence=best.score,
+                        level=level,
+                        suggestions=tuple(names),
+                        candidates=ambiguous.exercises,
+                        notes=tuple(notes),
+                    ),
+                    replace(context, intent=intent.id, pending=intent.id),
+                )
+            if intent.general is None:
+                likely = self._likely_exercises()
+                names = [self.exercises[i].name for i in likely]
+                text = render.fill(self.messages["which_exercise"], names=render._join(names, "or"))
+                return (
+                    Reply(
+                        text,
+                        intent=intent.id,
+                        confidence=best.score,
+                        level=level,
+                        suggestions=tuple(names),
+                        candidates=likely,
+                        notes=tuple(notes),
+                    ),
+                    replace(context, intent=intent.id, pending=intent.id),
+                )
+
+        other = mentioned[1] if len(mentioned) > 1 else None
+        ex = self.exercises.get(exercise) if exercise else None
+        use_general = ex is None or not intent.needs_exercise or intent.response is None
+        if not use_general and ex is not None:
+            missing = [f for f in intent.requires if not ex.has(f)]
+            if missing:
+                available = [self._topic(i) for i in ("how_to", "sets_reps", "easier_variation")]
+                text = render.fill(
+                    self.messages["missing_fact"],
+                    topic=self._topic(intent.id),
+                    name=ex.name,
+                    available=render._join(available),
+                )
+                return self._final(text, intent.id, exercise, best.score, level, context, notes)
+        text = self.render_intent(
+            intent.id, None if use_general else exercise, level, other, context.profile
+        )
+        return self._final(
+            text,
+            intent.id,
+            exercise if intent.needs_exercise else exercise,
+            best.score,
+            level,
+            context,
+            notes,
+        )
+
+    def render_intent(
+        self,
+        intent_id: str,
+        exercise: str | None,
+        level: str | None = None,
+        other: str | None = None,
+        profile: Profile | None = None,
+    ) -> str:
+        """One intent's answer for one exercise (its general answer when ``exercise`` is None)."""
+        kind = "response" if exercise is not None else "general"
+        template = self._templates[(intent_id, kind)]
+        context = {
+            "ex": self.exercises[exercise] if exercise else None,
+            "level": level,
+            "other": self.exercises[other] if other else None,
+            "exercises": self._by_name,
+            "profile": profile or Profile(),
+            "safety": [c for c in self.screen.categories.values() if c.severity != "signal"],
+        }
+        return render.render(template, context)
+
+    def _final(
+        self,
+        text: str,
+        intent: str,
+        exercise: str | None,
+        score: float,
+        level: str | None,
+        context: Context,
+        notes: list[str],
+    ) -> tuple[Reply, Context]:
+        if exercise in context.flagged:
+            text = (
+                f"Reminder: you mentioned a warning sign with the {self.exercises[exercise].name}. "
+                f"Get that checked before you train it again.\n\n{text}"
+            )
+        reply = Reply(
+            text=text,
+            intent=intent,
+            exercise=exercise,
+            confidence=min(max(score, 0.0), 1.0),
+            suggestions=self._suggest(intent, exercise),
+            level=level,
+            notes=tuple(notes),
+        )
+        return reply, replace(
+            context, exercise=exercise or context.exercise, intent=intent, pending=None
+        )
+
+    def _faq(
+        self, exercise: str, rest: tuple[str, ...], score: float
+    ) -> tuple[str, str, float] | None:
+        ex = self.exercises[exercise]
+        if not ex.faq:
+            return None
+        sims = self.matcher.similarity(rest, self._faq_vectors[exercise])
+        top = max(range(len(sims)), key=lambda i: (sims[i], -i))
+        if sims[top] > score + FAQ_MARGIN and sims[top] >= MIN_SCORE:
+            faq = ex.faq[top]
+            return faq.answer, faq.intent, sims[top]
+        return None
+
+    def _red_flag_reply(
+        self,
+        flag: RedFlag,
+        turn: Turn,
+        exercise: str | None,
+        level: str | None,
+        context: Context,
+    ) -> tuple[Reply, Context]:
+        text = self.screen.advice(flag)
+        category = self.screen.categories[flag.category]
+        intent: str | None = None
+        best = turn.ranking[0] if turn.ranking else None
+        if best is not None and best.intent in category.answers_too and best.score >= MIN_SCORE:
+            intent = best.intent
+            if exercise is not None or self.intents[intent].general is not None:
+                answer = self.render_intent(intent, exercise, level, None, context.profile)
+                text = f"{text}\n\nWith that clearance in mind:\n{answer}"
+        flagged = context.flagged
+        if (
+            exercise is not None
+            and flag.context in ("current", "historical")
+            and exercise not in flagged
+        ):
+            flagged = (*flagged, exercise)
+        suggestions = (
+            ("What should I watch out for?",)
+            if flag.severity != "see_professional"
+            else ("What's an easier variation?", "What should I watch out for?")
+        )
+        reply = Reply(
+            text=text,
+            intent=intent,
+            exercise=exercise,
+            confidence=1.0,
+            red_flag=flag,
+            suggestions=suggestions,
+            level=level,
+            notes=(f"red flag {flag.category} ({flag.severity}, {flag.context})",),
+        )
+        return reply, replace(context, exercise=exercise or context.exercise, flagged=flagged)
+
+    def _likely_exercises(self) -> tuple[str, ...]:
+        """The exercises people ask about most, offered when a question names none."""
+        preferred = ("nordic-hamstring-curl", "glute-ham-raise", "hip-thrust", "glute-bridge")
+        ids = [i for i in preferred if i in self.exercises] or [e.id for e in self._by_name]
+        return tuple(ids[:4])
+
+    # -- wording helpers --------------------------------------------------------------------
+    def _question(self, intent: str, exercise: str | None) -> str:
+        name = self.exercises[exercise].name if exercise else "this exercise"
+        options = self.suggestions.get(intent)
+        if not options:
+            return intent.replace("_", " ")
+        return options[0].replace("the {name}", name if exercise else "it").replace("{name}", name)
+
+    def _topic(self, intent: str) -> str:
+        return intent.replace("_", " ").replace("sets reps", "sets and reps")
+
+    def _suggest(self, intent: str, exercise: str | None) -> tuple[str, ...]:
+        out = []
+        for follow in self.follow_ups.get(intent, self.follow_ups.get("none", ())):
+            if follow in self.suggestions and (
+                exercise is not None or follow in ("help", "feel_lower_back", "soreness")
+            ):
+                out.append(self._question(follow, exercise))
+        if len(out) < 2:
+            out.extend(
+                q
+                for q in ("How do I do a Nordic curl?", "What can you help me with?")
+                if q not in out
+            )
+        return tuple(out[:MAX_SUGGESTIONS])

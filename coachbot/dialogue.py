@@ -1,0 +1,221 @@
+"""Conversations: one ``Session`` per user or chat.
+
+A session remembers the exercise being discussed, the last question, what the user said
+about themselves (level, equipment, injuries), red flags they reported, and the choices the
+last reply offered, so that "how many reps?", "and nordics?", "the first one" or "2" make
+sense. Its state is a small JSON-serialisable dict (``to_dict``) that ``Coach.session``
+accepts back, in any process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from .errors import UsageError
+from .models import Profile, Reply
+from .normalize import content_words, words
+
+if TYPE_CHECKING:
+    from .coach import Coach, Context
+
+STATE_VERSION = 1
+RESET_WORDS = frozenset({"/reset", "reset", "start over", "start again", "new topic", "/start"})
+_ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "one": 0,
+    "second": 1,
+    "2nd": 1,
+    "two": 1,
+    "third": 2,
+    "3rd": 2,
+    "three": 2,
+    "fourth": 3,
+    "4th": 3,
+    "four": 3,
+    "last": -1,
+}
+_YES = frozenset(
+    {"yes", "yeah", "yep", "yup", "sure", "y", "correct", "right", "please", "ok", "okay"}
+)
+_PICK = re.compile(r"^\s*(?:#|no\.?\s*)?(\d{1,2})\s*[.)!]?\s*$")
+
+
+class Session:
+    """One conversation. Safe to call from several threads (turns are serialised)."""
+
+    def __init__(self, coach: Coach, state: Mapping[str, Any] | None = None) -> None:
+        from .coach import Context
+
+        self.coach = coach
+        self._lock = threading.Lock()
+        self._context = Context() if state is None else _context_from_state(coach, state)
+        self._offered: tuple[str, ...] = tuple(state.get("offered", ())) if state else ()
+        self._candidates: tuple[str, ...] = tuple(state.get("candidates", ())) if state else ()
+        self.last_reply: Reply | None = None
+
+    @property
+    def context(self) -> Context:
+        return self._context
+
+    def ask(self, text: str) -> Reply:
+        """Answer ``text`` in the light of the conversation so far."""
+        if not isinstance(text, str):
+            raise TypeError(f"a question must be a str, not {type(text).__name__}")
+        with self._lock:
+            stripped = " ".join(content_words(text))
+            if text.strip().lower() in RESET_WORDS or stripped in RESET_WORDS:
+                return self._reset()
+            picked = self._pick(text)
+            if picked is not None:
+                text = picked
+            context = self._remember_profile(text, self._context)
+            reply, context = self.coach.respond(text, context)
+            self._context = context
+            self._offered = reply.suggestions
+            self._candidates = reply.candidates
+            self.last_reply = reply
+            return reply
+
+    def reset(self) -> Reply:
+        with self._lock:
+            return self._reset()
+
+    def _reset(self) -> Reply:
+        from .coach import Context
+
+        self._context = Context()
+        self._offered = self._candidates = ()
+        reply = Reply(
+            "OK, starting over. What would you like to know?",
+            suggestions=self.coach._suggest("help", None),
+        )
+        self.last_reply = reply
+        return reply
+
+    # -- turn helpers -----------------------------------------------------------------------
+    def _pick(self, text: str) -> str | None:
+        """The offered option the user picked ("2", "the first one", "yes"), as a message."""
+        options = self._candidates_as_text() or self._offered
+        if not options:
+            return None
+        match = _PICK.match(text)
+        index: int | None = None
+        if match:
+            index = int(match.group(1)) - 1
+        else:
+            tokens = [
+                w
+                for w in content_words(text)
+                if w not in {"the", "one", "please", "option", "number"}
+                or w == "one"
+                and len(content_words(text)) == 1
+            ]
+            if len(tokens) == 1 and tokens[0] in _ORDINALS:
+                index = _ORDINALS[tokens[0]]
+            elif tokens and all(t in _YES for t in tokens) and self._candidates:
+                index = 0
+        if index is None or not (-len(options) <= index < len(options)):
+            return None
+        return options[index]
+
+    def _candidates_as_text(self) -> tuple[str, ...]:
+        if not self._candidates:
+            return ()
+        names = {ex_id: ex.name for ex_id, ex in self.coach.exercises.items()}
+        if all(c in names for c in self._candidates):
+            return tuple(names[c] for c in self._candidates)
+        return self._offered
+
+    def _remember_profile(self, text: str, context: Context) -> Context:
+        ws = words(text)
+        profile = context.profile
+        ents = self.coach.finder.find(ws)
+        if ents.level and _about_self(ws):
+            profile = replace(profile, level=ents.level)
+        joined = " " + " ".join(content_words(text)) + " "
+        found = [
+            key
+            for key, phrases in self.coach.general.equipment_phrases.items()
+            if any(f" {' '.join(content_words(p))} " in joined for p in phrases)
+        ]
+        if found:
+            profile = replace(profile, equipment=tuple(dict.fromkeys((*profile.equipment, *found))))
+        assessment = self.coach.screen.assess(text)
+        injuries = [
+            h
+            for h in assessment.hits
+            if h.context in ("current", "historical")
+            and h.category
+            in ("sharp_pain", "recurring_strain", "return_after_injury", "hamstring_tear")
+        ]
+        if injuries:
+            label = self.coach.screen.categories[injuries[0].category].label
+            profile = replace(profile, injury=label)
+        return replace(context, profile=profile) if profile != context.profile else context
+
+    # -- persistence ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The conversation state as plain JSON types."""
+        with self._lock:
+            c = self._context
+            return {
+                "version": STATE_VERSION,
+                "exercise": c.exercise,
+                "intent": c.intent,
+                "pending": c.pending,
+                "profile": {
+                    "level": c.profile.level,
+                    "equipment": list(c.profile.equipment),
+                    "injury": c.profile.injury,
+                },
+                "flagged": list(c.flagged),
+                "offered": list(self._offered),
+                "candidates": list(self._candidates),
+            }
+
+
+def _about_self(ws: tuple[str, ...]) -> bool:
+    return any(w in ("i", "am", "my", "me", "we") for w in ws)
+
+
+def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
+    from .coach import Context
+
+    if not isinstance(state, Mapping):
+        raise UsageError(f"session state must be a dict (got {type(state).__name__})")
+    version = state.get("version")
+    if version != STATE_VERSION:
+        raise UsageError(
+            f"session state version {version!r} is not supported (expected {STATE_VERSION})"
+        )
+    try:
+        exercise = state.get("exercise")
+        if exercise is not None and exercise not in coach.exercises:
+            exercise = None  # an exercise removed from the data since: forget it, don't fail
+        intent = state.get("intent")
+        if intent is not None and intent not in coach.intents:
+            intent = None
+        pending = state.get("pending")
+        if pending is not None and pending not in coach.intents:
+            pending = None
+        raw = state.get("profile") or {}
+        level = raw.get("level")
+        profile = Profile(
+            level=level if level in ("beginner", "intermediate", "advanced") else None,
+            equipment=tuple(str(e) for e in raw.get("equipment") or ()),
+            injury=str(raw["injury"]) if raw.get("injury") else None,
+        )
+        flagged = tuple(f for f in state.get("flagged") or () if f in coach.exercises)
+        for key in ("offered", "candidates"):
+            if not all(isinstance(v, str) for v in state.get(key) or ()):
+                raise TypeError(f"{key} must be a list of strings")
+    except (AttributeError, TypeError, KeyError) as exc:
+        raise UsageError(f"session state is corrupted ({exc})") from None
+    return Context(
+        exercise=exercise, intent=intent, pending=pending, profile=profile, flagged=flagged
+    )

@@ -1,0 +1,155 @@
+"""Finding exercise and level mentions in a message.
+
+Aliases are matched as whole word sequences, longest first, after each unknown word has been
+corrected to the nearest alias word (RapidFuzz, cached). The mentions are then cut out of the
+text, so that intent matching sees "how many sets of" whatever exercise was named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from .models import Exercise
+from .normalize import PUNCTUATION, content_words
+
+TYPO_MIN_SCORE = 82.0
+"""A word is read as an alias word when RapidFuzz's ratio reaches this (e.g. "nordik")."""
+TYPO_MIN_LENGTH = 5
+"""Shorter words are never corrected: too many short English words are one edit apart."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A span of words that names an exercise (several ids when the name is ambiguous)."""
+
+    exercises: tuple[str, ...]
+    start: int
+    end: int
+    text: str
+    corrected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Entities:
+    mentions: tuple[Mention, ...]
+    level: str | None
+    rest: tuple[str, ...]
+    """The message's words with every exercise mention removed."""
+
+    @property
+    def exercise_ids(self) -> tuple[str, ...]:
+        """Distinct unambiguous exercise ids, in the order they were mentioned."""
+        seen: list[str] = []
+        for mention in self.mentions:
+            if len(mention.exercises) == 1 and mention.exercises[0] not in seen:
+                seen.append(mention.exercises[0])
+        return tuple(seen)
+
+    @property
+    def ambiguous(self) -> Mention | None:
+        return next((m for m in self.mentions if len(m.exercises) > 1), None)
+
+
+def _variants(words: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """An alias with its plural/singular and its run-together spelling ("hipthrust")."""
+    out = {words}
+    last = words[-1]
+    if last.endswith("s") and len(last) > 3 and not last.endswith("ss"):
+        out.add((*words[:-1], last[:-1]))
+    elif not last.endswith("s"):
+        out.add((*words[:-1], last + "s"))
+    for variant in list(out):
+        if len(variant) > 1:
+            out.add(("".join(variant),))
+    return out
+
+
+class EntityFinder:
+    """Finds exercise and level mentions; built once, safe to share between threads."""
+
+    def __init__(
+        self,
+        exercises: Mapping[str, Exercise],
+        shared_aliases: Mapping[str, tuple[str, ...]],
+        levels: Mapping[str, tuple[str, ...]],
+        known_words: Iterable[str] = (),
+    ) -> None:
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for ex in exercises.values():
+            names = (ex.name, ex.id.replace("-", " "), *ex.aliases)
+            for name in names:
+                for variant in _variants(content_words(name)):
+                    self._phrases.setdefault(variant, (ex.id,))
+        for alias, ids in shared_aliases.items():
+            for variant in _variants(content_words(alias)):
+                self._phrases[variant] = tuple(ids)
+        self._levels: dict[tuple[str, ...], str] = {}
+        for level, phrases in levels.items():
+            for phrase in phrases:
+                self._levels[content_words(phrase)] = level
+        self._max_len = max((len(p) for p in [*self._phrases, *self._levels]), default=1)
+        alias_words = {w for phrase in self._phrases for w in phrase}
+        level_words = {w for phrase in self._levels for w in phrase}
+        self._alias_words = sorted(w for w in alias_words | level_words if len(w) >= 3)
+        self._known = frozenset(known_words) | alias_words | level_words
+        self._corrections: dict[str, str] = {}
+
+    def correct(self, word: str) -> str:
+        """The alias word that ``word`` is a typo of, or ``word`` itself."""
+        if word in self._known or len(word) < TYPO_MIN_LENGTH or word.isdigit():
+            return word
+        cached = self._corrections.get(word)
+        if cached is None:
+            best = process.extractOne(
+                word, self._alias_words, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE
+            )
+            cached = best[0] if best else word
+            if len(self._corrections) < 100_000:  # bounded: arbitrary input must not grow it
+                self._corrections[word] = cached
+        return cached
+
+    def find(self, words: tuple[str, ...]) -> Entities:
+        """Exercise mentions (longest alias first), the level, and the words left over."""
+        fixed = tuple(self.correct(w) for w in words)
+        mentions: list[Mention] = []
+        level: str | None = None
+        rest: list[str] = []
+        i = 0
+        while i < len(words):
+            hit = self._longest(fixed, i)
+            if hit is not None:
+                end, ids = hit
+                mentions.append(
+                    Mention(ids, i, end, " ".join(words[i:end]), fixed[i:end] != words[i:end])
+                )
+                i = end
+                continue
+            level_hit = self._longest_level(fixed, i)
+            if level_hit is not None and level is None:
+                level = level_hit
+            rest.append(fixed[i])
+            i += 1
+        return Entities(tuple(mentions), level, tuple(rest))
+
+    def _longest(self, words: tuple[str, ...], start: int) -> tuple[int, tuple[str, ...]] | None:
+        if words[start] in PUNCTUATION:
+            return None
+        for end in range(min(len(words), start + self._max_len), start, -1):
+            ids = self._phrases.get(words[start:end])
+            if ids is not None:
+                return end, ids
+        return None
+
+    def _longest_level(self, words: tuple[str, ...], start: int) -> str | None:
+        for end in range(min(len(words), start + self._max_len), start, -1):
+            level = self._levels.get(words[start:end])
+            if level is not None:
+                return level
+        return None
+
+    def names(self) -> list[str]:
+        """Every alias phrase, for completion in the chat."""
+        return sorted({" ".join(p) for p in self._phrases if len(p) > 1 or len(p[0]) > 3})

@@ -1,0 +1,383 @@
+"""Reading the YAML data folders into frozen records, validating everything on the way.
+
+``load_exercises`` / ``load_intents`` / ``load_general`` / ``load_messages`` each return the
+records of one folder or file; every problem found is collected and raised together as
+``DataErrors`` (each "file:line: field.path: message").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import schema
+from .errors import DataError, DataErrors
+from .models import (
+    Difficulty,
+    Equipment,
+    Exercise,
+    Faq,
+    Feel,
+    Intent,
+    Mistake,
+    Muscles,
+    Option,
+    Programming,
+    frozen_map,
+)
+from .normalize import content_words
+from .schema import LocatedDict, LocatedList
+
+
+def bundled_dir(name: str) -> Path:
+    """Where the bundled ``knowledge`` or ``intents`` folder is.
+
+    Inside an installed wheel the folders are copied into the package; in a source checkout
+    (or an editable install) they are read from the top of the repository.
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / name, here.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise DataError(str(here / "_data" / name), None, "", "bundled data folder is missing")
+
+
+class _LocatedLoader(yaml.SafeLoader):
+    """A SafeLoader whose mappings and lists remember the line of each key and item."""
+
+
+def _construct_mapping(loader: _LocatedLoader, node: yaml.MappingNode) -> LocatedDict:
+    result = LocatedDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) or key is None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "mapping keys must be plain words", key_node.start_mark
+            )
+        key = str(key)
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _LocatedLoader, node: yaml.SequenceNode) -> LocatedList:
+    result = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_LocatedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LocatedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def display_path(path: Path) -> str:
+    """A path as a person would want to read it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file into located containers; syntax errors become ``DataError``."""
+    name = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(name, None, "", f"cannot read file ({exc})") from None
+    try:
+        return yaml.load(text, Loader=_LocatedLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise DataError(name, line, "", f"YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise DataError(name, None, "", f"YAML error: {exc}") from None
+
+
+def _checked(path: Path, shape: schema.Shape, errors: list[DataError]) -> LocatedDict | None:
+    """The parsed document when it has ``shape``; otherwise record why and return None."""
+    try:
+        document = read_yaml(path)
+    except DataError as exc:
+        errors.append(exc)
+        return None
+    problems = schema.validate(document, shape, display_path(path))
+    errors.extend(problems)
+    return None if problems or not isinstance(document, LocatedDict) else document
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise DataError(display_path(folder), None, "", "not a folder")
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if not isinstance(value, str) else value.strip()
+
+
+def _option(item: Mapping[str, Any]) -> Option:
+    needs = item.get("needs")
+    return Option(
+        name=_text(item.get("name") or item["exercise"]),
+        why=_text(item["why"]),
+        exercise=item.get("exercise"),
+        needs=tuple(needs) if needs is not None else None,
+    )
+
+
+def _exercise(doc: Mapping[str, Any], file: str) -> Exercise:
+    programming = {
+        level: Programming(
+            sets=str(p["sets"]).replace(" ", ""),
+            reps=_text(p["reps"]),
+            rest=_text(p["rest"]),
+            per_week=str(p["per_week"]).replace(" ", ""),
+            note=_text(p["note"]) if p.get("note") else None,
+        )
+        for level, p in doc["programming"].items()
+    }
+    eq, mu = doc["equipment"], doc["muscles"]
+    return Exercise(
+        id=doc["id"],
+        name=_text(doc["name"]),
+        aliases=tuple(a.strip().lower() for a in doc["aliases"]),
+        summary=_text(doc["summary"]),
+        benefits=tuple(map(_text, doc["benefits"])),
+        difficulty=Difficulty(doc["difficulty"]["level"], _text(doc["difficulty"]["note"])),
+        equipment=Equipment(
+            tuple(eq["required"]), _text(eq["home"]), tuple(eq.get("optional") or ())
+        ),
+        muscles=Muscles(
+            tuple(mu["primary"]), tuple(mu["secondary"]), tuple(mu.get("stabilisers") or ())
+        ),
+        steps=tuple(map(_text, doc["steps"])),
+        cues=tuple(map(_text, doc["cues"])),
+        mistakes=tuple(Mistake(_text(m["mistake"]), _text(m["fix"])) for m in doc["mistakes"]),
+        regressions=tuple(map(_option, doc["regressions"])),
+        progressions=tuple(map(_option, doc["progressions"])),
+        alternatives=tuple(map(_option, doc["alternatives"])),
+        programming=frozen_map(programming),
+        tempo=_text(doc["tempo"]),
+        placement=_text(doc["placement"]),
+        warm_up=tuple(map(_text, doc["warm_up"])),
+        feel=Feel(_text(doc["feel"]["target"]), _text(doc["feel"]["lower_back"])),
+        avoid_or_modify=tuple(map(_text, doc["avoid_or_modify"])),
+        faq=tuple(Faq(_text(f["question"]), _text(f["answer"]), f["intent"]) for f in doc["faq"]),
+        sources=tuple(map(_text, doc["sources"])),
+        why_hard=_text(doc["why_hard"]) if doc.get("why_hard") else None,
+        loading=_text(doc["loading"]) if doc.get("loading") else None,
+        build_muscle=_text(doc["build_muscle"]) if doc.get("build_muscle") else None,
+        cramps=_text(doc["cramps"]) if doc.get("cramps") else None,
+        soreness=_text(doc["soreness"]) if doc.get("soreness") else None,
+        file=file,
+    )
+
+
+def _resolve_names(exercises: dict[str, Exercise]) -> dict[str, Exercise]:
+    """Give options that point at another exercise that exercise's display name."""
+    from dataclasses import replace
+
+    def fix(options: tuple[Option, ...]) -> tuple[Option, ...]:
+        return tuple(
+            replace(o, name=exercises[o.exercise].name)
+            if o.exercise in exercises and o.name == o.exercise
+            else o
+            for o in options
+        )
+
+    return {
+        key: replace(
+            ex,
+            regressions=fix(ex.regressions),
+            progressions=fix(ex.progressions),
+            alternatives=fix(ex.alternatives),
+        )
+        for key, ex in exercises.items()
+    }
+
+
+def load_exercises(folder: Path, errors: list[DataError]) -> dict[str, Exercise]:
+    """Every ``*.yaml`` in ``folder`` as an ``Exercise``, keyed by id; problems go to ``errors``."""
+    found: dict[str, Exercise] = {}
+    docs: dict[str, tuple[LocatedDict, str]] = {}
+    for path in _yaml_files(folder):
+        name = display_path(path)
+        doc = _checked(path, schema.EXERCISE, errors)
+        if doc is None:
+            continue
+        if doc["id"] != path.stem:
+            errors.append(
+                DataError(
+                    name, doc.key_lines["id"], "id", f"must match the file name '{path.stem}'"
+                )
+            )
+            continue
+        found[doc["id"]] = _exercise(doc, name)
+        docs[doc["id"]] = (doc, name)
+    for doc, name in docs.values():
+        for section in ("regressions", "progressions", "alternatives"):
+            for index, item in enumerate(doc[section]):
+                ref = item.get("exercise")
+                if ref is not None and ref not in docs:
+                    errors.append(
+                        DataError(
+                            name,
+                            schema.line_of(doc[section], index),
+                            f"{section}[{index}].exercise",
+                            f"unknown exercise id '{ref}'",
+                        )
+                    )
+    return _resolve_names(found)
+
+
+def _intent(doc: Mapping[str, Any], file: str) -> Intent:
+    return Intent(
+        id=doc["id"],
+        examples=tuple(str(e).strip() for e in doc["examples"]),
+        needs_exercise=bool(doc.get("needs_exercise", True)),
+        requires=tuple(doc.get("requires") or ()),
+        response=doc.get("response"),
+        general=doc.get("general"),
+        file=file,
+    )
+
+
+OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass(frozen=True, slots=True)
+class IntentFiles:
+    intents: Mapping[str, Intent]
+    out_of_scope: tuple[str, ...]
+    messages: Mapping[str, str]
+    suggestions: Mapping[str, tuple[str, ...]]
+    follow_ups: Mapping[str, tuple[str, ...]]
+    lines: Mapping[tuple[str, int], int]
+    """(intent id, example index) -> line, for reporting examples."""
+
+
+def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
+    intents: dict[str, Intent] = {}
+    out_of_scope: tuple[str, ...] = ()
+    messages: dict[str, str] = {}
+    suggestions: dict[str, tuple[str, ...]] = {}
+    follow_ups: dict[str, tuple[str, ...]] = {}
+    lines: dict[tuple[str, int], int] = {}
+    for path in _yaml_files(folder):
+        name = display_path(path)
+        if path.stem == "_messages":
+            doc = _checked(path, schema.MESSAGES, errors)
+            if doc is not None:
+                messages = dict(doc["messages"])
+                suggestions = {k: tuple(v) for k, v in (doc.get("suggestions") or {}).items()}
+                follow_ups = {k: tuple(v) for k, v in (doc.get("follow_ups") or {}).items()}
+            continue
+        doc = _checked(path, schema.INTENT, errors)
+        if doc is None:
+            continue
+        expected = OUT_OF_SCOPE if path.stem == "_out_of_scope" else path.stem
+        if doc["id"] != expected:
+            errors.append(
+                DataError(name, doc.key_lines["id"], "id", f"must be '{expected}' for this file")
+            )
+            continue
+        for index in range(len(doc["examples"])):
+            lines[(doc["id"], index)] = schema.line_of(doc["examples"], index) or 0
+        if doc["id"] == OUT_OF_SCOPE:
+            out_of_scope = tuple(doc["examples"])
+            continue
+        intent = _intent(doc, name)
+        if intent.response is None and intent.general is None:
+            errors.append(
+                DataError(name, doc.line, "", "needs a 'response' or a 'general' template")
+            )
+        if intent.needs_exercise and intent.response is None:
+            errors.append(
+                DataError(name, doc.line, "response", "required when needs_exercise is true")
+            )
+        for index, field_name in enumerate(intent.requires):
+            if field_name not in Exercise.__dataclass_fields__:
+                errors.append(
+                    DataError(
+                        name,
+                        schema.line_of(doc["requires"], index),
+                        f"requires[{index}]",
+                        f"'{field_name}' is not an exercise field",
+                    )
+                )
+        intents[intent.id] = intent
+    missing = {
+        "not_understood",
+        "out_of_scope",
+        "which_exercise",
+        "which_of",
+        "which_intent",
+        "missing_fact",
+        "too_long",
+        "empty",
+    } - set(messages)
+    if missing:
+        errors.append(
+            DataError(
+                display_path(folder / "_messages.yaml"),
+                None,
+                "messages",
+                f"missing message(s): {', '.join(sorted(missing))}",
+            )
+        )
+    return IntentFiles(intents, out_of_scope, messages, suggestions, follow_ups, lines)
+
+
+@dataclass(frozen=True, slots=True)
+class General:
+    file: str
+    levels: Mapping[str, tuple[str, ...]]
+    shared_aliases: Mapping[str, tuple[str, ...]]
+    synonyms: Mapping[str, str]
+    stopwords: frozenset[str]
+    pronouns: frozenset[str]
+    filler: frozenset[str]
+    equipment_phrases: Mapping[str, tuple[str, ...]]
+    other_exercises: frozenset[tuple[str, ...]]
+
+
+def load_general(path: Path, errors: list[DataError]) -> General:
+    doc = _checked(path, schema.GENERAL, errors)
+    if doc is None:
+        return General(
+            display_path(path), {}, {}, {}, frozenset(), frozenset(), frozenset(), {}, frozenset()
+        )
+    return General(
+        file=display_path(path),
+        levels={k: tuple(v) for k, v in doc["levels"].items()},
+        shared_aliases={
+            item["alias"].lower(): tuple(item["exercises"])
+            for item in doc.get("shared_aliases") or ()
+        },
+        synonyms={k.lower(): v.lower() for k, v in (doc.get("synonyms") or {}).items()},
+        stopwords=frozenset(doc.get("stopwords") or ()),
+        pronouns=frozenset(doc.get("pronouns") or ()),
+        filler=frozenset(w for p in doc.get("filler") or () for w in p.split()),
+        equipment_phrases={k: tuple(v) for k, v in (doc.get("equipment_phrases") or {}).items()},
+        other_exercises=frozenset(content_words(p) for p in doc.get("other_exercises") or ()),
+    )
+
+
+def raise_if(errors: Iterable[DataError]) -> None:
+    errors = list(errors)
+    if errors:
+        raise DataErrors(errors)

@@ -1,0 +1,205 @@
+"""Intent matching: which intent a message (with exercise names removed) is asking about.
+
+A TF-IDF-style index over the intent examples does the heavy lifting in a few microseconds:
+words are stemmed, informal words mapped through the synonym table, unknown words corrected
+to the nearest known word (RapidFuzz, cached), and each example and intent is a weighted
+bag of words and word pairs. Only the best few intents are then compared with RapidFuzz's
+``token_set_ratio``, which rewards close wording without paying for a fuzzy pass over every
+example. Unknown words count against a match, which is what keeps "how long to cook a ham"
+from looking like a question about rest times.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from .normalize import PUNCTUATION, content_words, stem
+
+TYPO_MIN_SCORE = 85.0
+"""An unknown word is read as a known one when RapidFuzz's ratio reaches this."""
+TYPO_MIN_LENGTH = 5
+RERANK = 4
+"""How many of the best intents get the (slower) fuzzy comparison."""
+W_EXAMPLE, W_INTENT, W_FUZZ = 0.45, 0.35, 0.20
+"""How the nearest example, the intent as a whole and the fuzzy score add up to a score."""
+
+Vector = dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    intent: str
+    score: float
+    example: str
+
+
+def _normalise(vector: Vector) -> Vector:
+    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+    return {k: v / norm for k, v in vector.items()}
+
+
+class IntentMatcher:
+    """Ranks intents for a message. Built once from the examples; read-only afterwards."""
+
+    def __init__(
+        self,
+        examples: Mapping[str, Sequence[str]],
+        synonyms: Mapping[str, str] | None = None,
+        stopwords: Iterable[str] = (),
+        extra_known: Iterable[str] = (),
+    ) -> None:
+        self._synonyms = dict(synonyms or {})
+        self._stopwords = frozenset(stopwords)
+        self._intent_of: list[str] = []
+        self._example_text: list[str] = []
+        self._example_stems: list[str] = []
+        feats_per_example: list[list[str]] = []
+        raw_vocab: set[str] = set()
+        for intent, texts in examples.items():
+            for text in texts:
+                words = self._words(text.replace("{exercise}", " "))
+                raw_vocab.update(words)
+                stems = self._stems(words)
+                self._intent_of.append(intent)
+                self._example_text.append(text)
+                self._example_stems.append(" ".join(stems))
+                feats_per_example.append(self._features(stems))
+        intents = sorted(set(self._intent_of))
+        df: dict[str, int] = defaultdict(int)
+        for intent in intents:
+            intent_feats = {
+                f
+                for i, fs in enumerate(feats_per_example)
+                if self._intent_of[i] == intent
+                for f in fs
+            }
+            for f in intent_feats:
+                df[f] += 1
+        n = max(len(intents), 1)
+        self._idf = {f: math.log(1.0 + n / d) for f, d in df.items()}
+        self._unknown_idf = math.log(1.0 + n)
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        centroids: dict[str, Vector] = defaultdict(lambda: defaultdict(float))
+        for index, feats in enumerate(feats_per_example):
+            vector = _normalise({f: self._idf[f] for f in feats})
+            for f, weight in vector.items():
+                self._postings[f].append((index, weight))
+                centroids[self._intent_of[index]][f] += weight
+        self._centroid_postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for intent, centroid in centroids.items():
+            for f, weight in _normalise(centroid).items():
+                self._centroid_postings[f].append((intent, weight))
+        self._vocab = sorted(w for w in raw_vocab if len(w) >= 3)
+        self._known = frozenset(raw_vocab) | frozenset(extra_known) | set(self._synonyms)
+        self._corrections: dict[str, str] = {}
+        self.intents = tuple(intents)
+
+    def examples(self) -> list[tuple[str, str]]:
+        """(intent, example text) for every indexed example, in index order."""
+        return list(zip(self._intent_of, self._example_text, strict=True))
+
+    # -- text to features -------------------------------------------------------------------
+    def _words(self, text: str) -> list[str]:
+        out: list[str] = []
+        for word in content_words(text):
+            out.extend(self._synonyms.get(word, word).split())
+        return out
+
+    def correct(self, word: str) -> str:
+        if word in self._known or len(word) < TYPO_MIN_LENGTH or word.isdigit():
+            return word
+        cached = self._corrections.get(word)
+        if cached is None:
+            best = process.extractOne(
+                word, self._vocab, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE
+            )
+            cached = best[0] if best else word
+            if len(self._corrections) < 100_000:  # bounded: arbitrary input must not grow it
+                self._corrections[word] = cached
+        return cached
+
+    def _stems(self, words: Iterable[str]) -> list[str]:
+        return [stem(w) for w in words if w not in PUNCTUATION]
+
+    @staticmethod
+    def _features(stems: Sequence[str]) -> list[str]:
+        pairs = [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)]
+        return list(dict.fromkeys([*stems, *pairs]))
+
+    def query_stems(self, words: Sequence[str]) -> list[str]:
+        """The stems the matcher compares for these message words."""
+        out: list[str] = []
+        for word in words:
+            if word in PUNCTUATION:
+                continue
+            for part in self._synonyms.get(word, word).split():
+                out.append(stem(self.correct(part)))
+        return out
+
+    def vector(self, stems: Sequence[str]) -> Vector:
+        """A query vector; unknown single words weigh as much as the rarest known ones."""
+        vector: Vector = {}
+        for f in self._features(stems):
+            if f in self._idf:
+                vector[f] = self._idf[f]
+            elif "_" not in f and f not in self._stopwords:
+                vector[f] = self._unknown_idf
+        return _normalise(vector)
+
+    # -- scoring ----------------------------------------------------------------------------
+    def rank(self, words: Sequence[str], n: int = 5, exclude: int | None = None) -> list[Match]:
+        """The ``n`` best intents for the message words, best first (ties by intent id).
+
+        ``exclude`` leaves one example out (by its position in ``examples()``), which is how
+        ``coachbot check`` tests whether each example would be matched by the others.
+        """
+        stems = self.query_stems(words)
+        if not stems:
+            return []
+        query = self.vector(stems)
+        by_example: dict[int, float] = defaultdict(float)
+        by_intent: dict[str, float] = defaultdict(float)
+        for f, weight in query.items():
+            for index, w in self._postings.get(f, ()):
+                if index != exclude:
+                    by_example[index] += weight * w
+            for intent, w in self._centroid_postings.get(f, ()):
+                by_intent[intent] += weight * w
+        best: dict[str, tuple[float, int]] = {}
+        for index, score in by_example.items():
+            intent = self._intent_of[index]
+            if intent not in best or score > best[intent][0]:
+                best[intent] = (score, index)
+        coarse = sorted(
+            ((W_EXAMPLE * s + W_INTENT * by_intent[i], i, idx) for i, (s, idx) in best.items()),
+            key=lambda t: (-t[0], t[1]),
+        )
+        text = " ".join(stems)
+        matches = []
+        for position, (score, intent, index) in enumerate(coarse):
+            nearest = best[intent][0]
+            # token_set_ratio is generous when one side is a subset of the other, so it only
+            # counts in proportion to how well the nearest example already covers the query.
+            fuzzy = (
+                fuzz.token_set_ratio(text, self._example_stems[index]) / 100.0
+                if position < RERANK
+                else nearest
+            )
+            final = (score + W_FUZZ * fuzzy * nearest) / (W_EXAMPLE + W_INTENT + W_FUZZ)
+            matches.append(Match(intent, min(final, 1.0), self._example_text[index]))
+        matches.sort(key=lambda m: (-m.score, m.intent))
+        return matches[:n]
+
+    def text_vector(self, text: str) -> Vector:
+        """The vector of a stored text (e.g. an FAQ question), for ``similarity``."""
+        return self.vector(self._stems(self._words(text.replace("{exercise}", " "))))
+
+    def similarity(self, words: Sequence[str], others: Sequence[Vector]) -> list[float]:
+        """Cosine similarity of the message to each of ``others``."""
+        query = self.vector(self.query_stems(words))
+        return [sum(w * other.get(f, 0.0) for f, w in query.items()) for other in others]

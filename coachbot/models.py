@@ -1,0 +1,173 @@
+"""The frozen records everything else passes around: loaded knowledge and returned replies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+Severity = Literal["emergency", "urgent", "see_professional"]
+SEVERITIES: tuple[Severity, ...] = ("emergency", "urgent", "see_professional")
+"""Most to least severe."""
+
+
+@dataclass(frozen=True, slots=True)
+class Difficulty:
+    level: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Equipment:
+    required: tuple[str, ...]
+    home: str
+    optional: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Muscles:
+    primary: tuple[str, ...]
+    secondary: tuple[str, ...]
+    stabilisers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Mistake:
+    mistake: str
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A regression, progression or alternative: another exercise or a named variation."""
+
+    name: str
+    why: str
+    exercise: str | None = None
+    needs: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Programming:
+    sets: str
+    reps: str
+    rest: str
+    per_week: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feel:
+    target: str
+    lower_back: str
+
+
+@dataclass(frozen=True, slots=True)
+class Faq:
+    question: str
+    answer: str
+    intent: str
+
+
+@dataclass(frozen=True, slots=True)
+class Exercise:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    summary: str
+    benefits: tuple[str, ...]
+    difficulty: Difficulty
+    equipment: Equipment
+    muscles: Muscles
+    steps: tuple[str, ...]
+    cues: tuple[str, ...]
+    mistakes: tuple[Mistake, ...]
+    regressions: tuple[Option, ...]
+    progressions: tuple[Option, ...]
+    alternatives: tuple[Option, ...]
+    programming: Mapping[str, Programming]
+    tempo: str
+    placement: str
+    warm_up: tuple[str, ...]
+    feel: Feel
+    avoid_or_modify: tuple[str, ...]
+    faq: tuple[Faq, ...]
+    sources: tuple[str, ...]
+    why_hard: str | None = None
+    loading: str | None = None
+    build_muscle: str | None = None
+    cramps: str | None = None
+    soreness: str | None = None
+    file: str = ""
+
+    def has(self, field_name: str) -> bool:
+        """Whether this exercise has a non-empty value for ``field_name``."""
+        value = getattr(self, field_name, None)
+        return bool(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    id: str
+    examples: tuple[str, ...]
+    needs_exercise: bool = True
+    requires: tuple[str, ...] = ()
+    response: str | None = None
+    general: str | None = None
+    file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlag:
+    """The safety screen's verdict on a message that reports a red-flag symptom."""
+
+    severity: Severity
+    category: str
+    label: str = ""
+    context: str = "current"
+    """``current``, ``historical`` or ``third_party``: how the symptom was reported."""
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a user has told the coach about themselves during a conversation."""
+
+    level: str | None = None
+    equipment: tuple[str, ...] = ()
+    injury: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    intent: str | None = None
+    exercise: str | None = None
+    confidence: float = 0.0
+    red_flag: RedFlag | None = None
+    suggestions: tuple[str, ...] = ()
+    level: str | None = None
+    candidates: tuple[str, ...] = ()
+    """When the coach asks "did you mean": the intent or exercise ids it offers."""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    """Why this reply was chosen (shown by ``/explain`` and ``--explain``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types only."""
+        return {
+            "text": self.text,
+            "intent": self.intent,
+            "exercise": self.exercise,
+            "confidence": round(self.confidence, 4),
+            "red_flag": self.red_flag.to_dict() if self.red_flag else None,
+            "suggestions": list(self.suggestions),
+            "level": self.level,
+            "candidates": list(self.candidates),
+        }
+
+
+def frozen_map(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))

@@ -1,0 +1,75 @@
+"""Turning an intent's Jinja2 template and an exercise's facts into answer text.
+
+Templates are compiled once at load with ``StrictUndefined``: a misspelt variable is an error
+the moment the template is rendered (``coachbot check`` renders every intent for every
+exercise), never an empty slot in an answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+from jinja2 import meta, nodes
+
+from .errors import DataError
+
+CONTEXT_NAMES = frozenset({"ex", "level", "other", "exercises", "profile", "safety"})
+"""The names a template may use; see docs/data-format.md."""
+
+_ENV = jinja2.Environment(
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,  # plain text, never HTML
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=False,
+)
+
+
+def _join(items: Any, last: str = "and") -> str:
+    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+_ENV.filters["join_and"] = _join
+_ENV.filters["lower_first"] = _lower_first
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def compile_template(source: str, file: str, field: str) -> jinja2.Template:
+    """A compiled template; syntax errors and unknown names become ``DataError``."""
+    try:
+        parsed = _ENV.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise DataError(
+            file, None, field, f"template syntax error on its line {exc.lineno}: {exc.message}"
+        ) from None
+    # Names a template sets itself ({% set %}, loop variables) are not undeclared, even where
+    # jinja2.meta cannot prove they are set on every branch.
+    assigned = {n.name for n in parsed.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    unknown = meta.find_undeclared_variables(parsed) - CONTEXT_NAMES - assigned
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise DataError(file, None, field, f"template uses unknown name(s): {names}")
+    return _ENV.from_string(source)
+
+
+def render(template: jinja2.Template, context: Mapping[str, Any]) -> str:
+    """The rendered text, tidied: no trailing spaces, at most one blank line in a row."""
+    text = template.render(**context)
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return _BLANKS.sub("\n\n", "\n".join(lines))
+
+
+def fill(message: str, **values: str) -> str:
+    """Fill a plain ``{name}`` message from ``_messages.yaml``."""
+    return message.format(**values)

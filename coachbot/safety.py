@@ -1,0 +1,498 @@
+"""The red-flag screen: does a message report a symptom that needs a clinician?
+
+It runs before anything else and nothing overrides it. Everything it knows is data
+(``knowledge/safety.yaml``): categories with trigger patterns, combinations of categories,
+and ConText-style context rules (Chapman 2001; Harkema 2009):
+
+- a negation ("no", "not", "without", ...) reaches a few words forward and stops at
+  punctuation and at terminators ("but", "however", ...); a few words may follow a symptom
+  ("numbness? nope"). Triggers that contain a negation ("can not pee") are affirmative.
+- pseudo-negations ("not sure if", "not going away") never negate;
+- hypothetical or educational wording ("what if", "signs of") reports nothing, but the coach
+  answers with safety information;
+- historical wording ("last year", "it passed") lowers the tier one step, never clears it;
+- someone else's symptoms ("my friend collapsed") keep the tier, with bystander wording.
+
+Trigger syntax, one pattern per string, matched against canonical words:
+``word``, ``a|b`` (either), ``pre*`` (any word starting with "pre"), ``<class>`` (a word
+list from ``classes``), ``word?`` (optional), ``*`` (up to ``GAP`` other words, never across
+sentence punctuation). Words of ``TYPO_MIN_LENGTH`` letters or more also match with one
+or two typos.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from . import schema
+from .errors import DataError
+from .loader import display_path, read_yaml
+from .models import SEVERITIES, RedFlag
+from .normalize import PUNCTUATION, words
+
+GAP = 3
+"""How many unrelated words ``*`` may skip inside a trigger."""
+NEGATION_REACH = 5
+"""How many words a preceding negation reaches ("no" ... "numbness")."""
+FOLLOWING_REACH = 3
+"""How many words back a following negation reaches ("numbness" ... "gone")."""
+TYPO_MIN_SCORE = 85.0
+TYPO_MIN_LENGTH = 5
+CONTEXTS = ("current", "historical", "third_party", "hypothetical", "negated")
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    options: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+    optional: bool = False
+    gap: bool = False
+
+    def accepts(self, word: str) -> bool:
+        return word in self.options or any(word.startswith(p) for p in self.prefixes)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    category: str
+    source: str
+    tokens: tuple[_Token, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    severity: str
+    """One of ``SEVERITIES``, or ``"signal"``: counts only in combinations."""
+    label: str
+    advice: str
+    watch_for: str
+    triggers: tuple[str, ...]
+    answers_too: tuple[str, ...] = ()
+    """Intents whose questions naturally mention this (e.g. training after surgery): the
+    coaching answer follows the escalation, and their examples may trip this category."""
+
+
+@dataclass(frozen=True, slots=True)
+class Combination:
+    category: str
+    all_of: tuple[str, ...]
+    any_of: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    first: str
+    where: str
+    bystander: str
+    historical: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    category: str
+    start: int
+    end: int
+    context: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """Everything the screen saw in one message."""
+
+    hits: tuple[Hit, ...]
+    red_flag: RedFlag | None
+
+    @property
+    def educational(self) -> bool:
+        """The message asks about red flags without reporting one."""
+        return self.red_flag is None and any(h.context == "hypothetical" for h in self.hits)
+
+
+def _phrases(items: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(w for w in (tuple(words(i)) for i in items) if w)
+
+
+class SafetyScreen:
+    """Compiled safety rules; immutable and safe to share between threads."""
+
+    def __init__(self, doc: Mapping[str, Any], file: str = "safety.yaml") -> None:
+        self.file = file
+        self.tiers = {
+            name: Tier(t["first"], t["where"], t["bystander"], t["historical"])
+            for name, t in doc["tiers"].items()
+        }
+        self.categories: dict[str, Category] = {}
+        for c in doc["categories"]:
+            self.categories[c["id"]] = Category(
+                c["id"],
+                c["severity"],
+                c["label"],
+                c.get("advice", ""),
+                c.get("watch_for", ""),
+                tuple(c.get("triggers") or ()),
+                tuple(c.get("answers_too") or ()),
+            )
+        self.combinations = tuple(
+            Combination(c["category"], tuple(c["all_of"]), tuple(c.get("any_of") or ()))
+            for c in doc.get("combinations") or ()
+        )
+        self.classes = {k: tuple(v) for k, v in (doc.get("classes") or {}).items()}
+        ctx = doc["context"]
+        self._negations = _phrases(ctx["negations"])
+        self._following = _phrases(ctx["following_negations"])
+        self._pseudo = _phrases(ctx["pseudo_negations"])
+        self._terminators = frozenset(w for p in _phrases(ctx["terminators"]) for w in p)
+        self._hypothetical = _phrases(ctx["hypothetical"])
+        self._historical = _phrases(ctx["historical"])
+        self._current = _phrases(ctx.get("current") or ())
+        self._third_party = _phrases(ctx["third_party"])
+        self._exclusions = _phrases(ctx.get("exclusions") or ())
+        self.patterns: list[Pattern] = []
+        self._by_word: dict[str, list[Pattern]] = defaultdict(list)
+        self._by_prefix: dict[str, list[Pattern]] = defaultdict(list)
+        vocab: set[str] = set()
+        for category in self.categories.values():
+            for source in category.triggers:
+                pattern = Pattern(category.id, source, self._compile(source))
+                self.patterns.append(pattern)
+                first = pattern.tokens[0]
+                for option in first.options:
+                    self._by_word[option].append(pattern)
+                for prefix in first.prefixes:
+                    self._by_prefix[prefix].append(pattern)
+                for token in pattern.tokens:
+                    vocab.update(token.options)
+        self._vocab = sorted(w for w in vocab if len(w) >= TYPO_MIN_LENGTH - 1)
+        self._known = frozenset(vocab)
+        self._corrections: dict[str, str] = {}
+
+    # -- compiling ---------------------------------------------------------------------------
+    def _compile(self, source: str) -> tuple[_Token, ...]:
+        tokens: list[_Token] = []
+        for part in source.split():
+            if part == "*":
+                tokens.append(_Token(frozenset(), gap=True))
+                continue
+            optional = part.endswith("?") and len(part) > 1
+            part = part.rstrip("?")
+            options: set[str] = set()
+            prefixes: list[str] = []
+            for alt in part.split("|"):
+                if alt.startswith("<") and alt.endswith(">"):
+                    for word in self.classes.get(alt[1:-1], ()):
+                        options.update(words(word)[:1] if " " not in word else ())
+                elif alt.endswith("*") and len(alt) > 1:
+                    prefixes.append(alt[:-1])
+                else:
+                    options.update(words(alt) or (alt,))
+            tokens.append(_Token(frozenset(options), tuple(prefixes), optional))
+        if not tokens or tokens[0].gap or tokens[0].optional:
+            raise ValueError("a trigger must start with a word")
+        return tuple(tokens)
+
+    # -- matching ----------------------------------------------------------------------------
+    def _correct(self, word: str) -> str:
+        if word in self._known or len(word) < TYPO_MIN_LENGTH or word in PUNCTUATION:
+            return word
+        cached = self._corrections.get(word)
+        if cached is None:
+            best = process.extractOne(
+                word, self._vocab, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE
+            )
+            cached = best[0] if best else word
+            if len(self._corrections) < 100_000:  # bounded: arbitrary input must not grow it
+                self._corrections[word] = cached
+        return cached
+
+    def _match_at(self, tokens: tuple[_Token, ...], text: Sequence[str], start: int) -> int | None:
+        """End of a match of ``tokens`` starting at ``start``, or None."""
+
+        def go(t: int, i: int) -> int | None:
+            if t == len(tokens):
+                return i
+            token = tokens[t]
+            if token.gap:
+                for skip in range(GAP + 1):
+                    j = i + skip
+                    if j > len(text) or any(w in PUNCTUATION for w in text[i:j]):
+                        break
+                    end = go(t + 1, j)
+                    if end is not None:
+                        return end
+                return None
+            if i < len(text) and token.accepts(text[i]):
+                end = go(t + 1, i + 1)
+                if end is not None:
+                    return end
+            return go(t + 1, i) if token.optional else None
+
+        return go(0, start)
+
+    def _find(self, text: Sequence[str]) -> list[tuple[str, int, int]]:
+        found: list[tuple[str, int, int]] = []
+        for i, word in enumerate(text):
+            candidates = list(self._by_word.get(word, ()))
+            for prefix, patterns in self._by_prefix.items():
+                if word.startswith(prefix):
+                    candidates.extend(patterns)
+            for pattern in candidates:
+                end = self._match_at(pattern.tokens, text, i)
+                if end is not None:
+                    found.append((pattern.category, i, end))
+        return found
+
+    # -- context -----------------------------------------------------------------------------
+    @staticmethod
+    def _occurrences(
+        text: Sequence[str], phrases: Sequence[tuple[str, ...]]
+    ) -> list[tuple[int, int]]:
+        spans = []
+        for phrase in phrases:
+            n = len(phrase)
+            for i in range(len(text) - n + 1):
+                if tuple(text[i : i + n]) == phrase:
+                    spans.append((i, i + n))
+        return spans
+
+    def _sentence(self, text: Sequence[str], start: int, end: int) -> tuple[int, int]:
+        left = start
+        while left > 0 and text[left - 1] not in PUNCTUATION - {","}:
+            left -= 1
+        right = end
+        while right < len(text) and text[right] not in PUNCTUATION - {","}:
+            right += 1
+        return left, right
+
+    def _context(
+        self, text: Sequence[str], start: int, end: int, spans: Sequence[tuple[int, int]]
+    ) -> str:
+        lo, hi = self._sentence(text, start, end)
+        # A negation inside a pseudo-negation ("not sure if") or inside any trigger match
+        # ("can not pee") is part of a phrase, not a negation of something else.
+        blocked = [*self._occurrences(text, self._pseudo), *spans]
+
+        def in_pseudo(i: int) -> bool:
+            return any(a <= i < b for a, b in blocked)
+
+        def clause_ok(a: int, b: int) -> bool:
+            # no punctuation or terminator strictly between a and b
+            return not any(w in PUNCTUATION or w in self._terminators for w in text[a:b])
+
+        for a, b in self._occurrences(text, self._negations):
+            near = b <= start and start - b < NEGATION_REACH
+            if near and not in_pseudo(a) and clause_ok(b, start):
+                return "negated"
+        for a, _ in self._occurrences(text, self._following):
+            if a >= end and a - end < FOLLOWING_REACH and not in_pseudo(a) and clause_ok(end, a):
+                return "negated"
+
+        def cue(phrases: Sequence[tuple[str, ...]]) -> bool:
+            return any(
+                lo <= a and b <= hi and not in_pseudo(a)
+                for a, b in self._occurrences(text, phrases)
+            )
+
+        if cue(self._hypothetical) and not cue(self._current):
+            return "hypothetical"
+        if cue(self._third_party):
+            return "third_party"
+        if cue(self._historical) and not cue(self._current):
+            return "historical"
+        return "current"
+
+    # -- the screen --------------------------------------------------------------------------
+    def assess(self, text: str) -> Assessment:
+        raw = words(text)
+        fixed = tuple(self._correct(w) for w in raw)
+        excluded = self._occurrences(fixed, self._exclusions)
+        found = [
+            (category, start, end)
+            for category, start, end in self._find(fixed)
+            if not any(a < end and start < b for a, b in excluded)
+        ]
+        spans = [(start, end) for _, start, end in found]
+        hits = tuple(
+            Hit(category, start, end, self._context(fixed, start, end, spans))
+            for category, start, end in found
+        )
+        return Assessment(hits, self._verdict(hits))
+
+    def screen(self, text: str) -> RedFlag | None:
+        """The red flag a message reports, or None."""
+        return self.assess(text).red_flag
+
+    def _verdict(self, hits: Sequence[Hit]) -> RedFlag | None:
+        live = [h for h in hits if h.context not in ("negated", "hypothetical")]
+        if not live:
+            return None
+        present = {h.category for h in live}
+        candidates: list[tuple[int, int, str, str]] = []
+        order = {cid: n for n, cid in enumerate(self.categories)}
+        for combo in self.combinations:
+            if all(c in present for c in combo.all_of) and (
+                not combo.any_of or any(c in present for c in combo.any_of)
+            ):
+                involved = [h for h in live if h.category in (*combo.all_of, *combo.any_of)]
+                context = self._combined_context(involved)
+                severity = self.categories[combo.category].severity
+                candidates.append(
+                    self._rank(severity, context, order[combo.category], combo.category)
+                )
+        for hit in live:
+            severity = self.categories[hit.category].severity
+            if severity in SEVERITIES:
+                candidates.append(
+                    self._rank(severity, hit.context, order[hit.category], hit.category)
+                )
+        if not candidates:
+            return None
+        level, _, category, context = min(candidates)
+        return RedFlag(SEVERITIES[level], category, self.categories[category].label, context)
+
+    @staticmethod
+    def _combined_context(hits: Sequence[Hit]) -> str:
+        contexts = {h.context for h in hits}
+        for context in ("current", "third_party", "historical"):
+            if context in contexts:
+                return context
+        return "current"
+
+    @staticmethod
+    def _rank(severity: str, context: str, order: int, category: str) -> tuple[int, int, str, str]:
+        level = SEVERITIES.index(severity)
+        if context == "historical":
+            level = min(level + 1, len(SEVERITIES) - 1)
+        return (level, order, category, context)
+
+    def advice(self, flag: RedFlag) -> str:
+        """The escalation text for a red flag: stop, where to go, no diagnosis, what to watch."""
+        category = self.categories[flag.category]
+        tier = self.tiers[flag.severity]
+        if flag.context == "third_party":
+            lines = [tier.bystander]
+        elif flag.context == "historical":
+            lines = [tier.first, tier.historical]
+        else:
+            lines = [tier.first, tier.where]
+        lines.append(
+            f"What you describe ({category.label}) can be a sign of something that needs "
+            "checking. I can't tell what it is; a clinician can."
+        )
+        if category.advice:
+            lines.append(category.advice)
+        if category.watch_for:
+            lines.append(f"Watch for: {category.watch_for}")
+        return "\n".join(lines)
+
+
+_PHRASES = schema.ListOf(schema.Text())
+SAFETY = schema.Obj(
+    required={
+        "version": schema.Version(),
+        "tiers": schema.MapOf(
+            schema.Obj(
+                {
+                    "first": schema.Text(),
+                    "where": schema.Text(),
+                    "bystander": schema.Text(),
+                    "historical": schema.Text(),
+                }
+            ),
+            keys=SEVERITIES,
+        ),
+        "categories": schema.ListOf(
+            schema.Obj(
+                {
+                    "id": schema.Text(),
+                    "severity": schema.Choice((*SEVERITIES, "signal")),
+                    "label": schema.Text(),
+                },
+                optional={
+                    "advice": schema.Text(),
+                    "watch_for": schema.Text(),
+                    "answers_too": _PHRASES,
+                    "triggers": _PHRASES,
+                },
+            ),
+            min_items=1,
+        ),
+        "context": schema.Obj(
+            {
+                "negations": _PHRASES,
+                "following_negations": _PHRASES,
+                "pseudo_negations": _PHRASES,
+                "terminators": _PHRASES,
+                "hypothetical": _PHRASES,
+                "historical": _PHRASES,
+                "third_party": _PHRASES,
+            },
+            optional={"current": _PHRASES, "exclusions": _PHRASES},
+        ),
+    },
+    optional={
+        "classes": schema.MapOf(schema.ListOf(schema.Text(), min_items=1)),
+        "combinations": schema.ListOf(
+            schema.Obj(
+                {"category": schema.Text(), "all_of": schema.ListOf(schema.Text(), min_items=1)},
+                optional={"any_of": _PHRASES},
+            )
+        ),
+    },
+)
+
+
+def load_safety(path: Path, errors: list[DataError]) -> SafetyScreen | None:
+    """The compiled screen, or None with the reasons appended to ``errors``."""
+    name = display_path(path)
+    try:
+        doc = read_yaml(path)
+    except DataError as exc:
+        errors.append(exc)
+        return None
+    problems = schema.validate(doc, SAFETY, name)
+    if not problems:
+        ids = [c["id"] for c in doc["categories"]]
+        for index, combo in enumerate(doc.get("combinations") or ()):
+            for key in ("category", "all_of", "any_of"):
+                refs = combo.get(key) or ()
+                for ref in [refs] if isinstance(refs, str) else refs:
+                    if ref not in ids:
+                        problems.append(
+                            DataError(
+                                name,
+                                schema.line_of(doc["combinations"], index),
+                                f"combinations[{index}].{key}",
+                                f"unknown category '{ref}'",
+                            )
+                        )
+        for index, category in enumerate(doc["categories"]):
+            for t_index, trigger in enumerate(category.get("triggers") or ()):
+                for part in trigger.split():
+                    for alt in part.rstrip("?").split("|"):
+                        if alt.startswith("<") and alt[1:-1] not in (doc.get("classes") or {}):
+                            problems.append(
+                                DataError(
+                                    name,
+                                    schema.line_of(category["triggers"], t_index),
+                                    f"categories[{index}].triggers[{t_index}]",
+                                    f"unknown word class {alt}",
+                                )
+                            )
+                if trigger.split()[0] == "*" or trigger.split()[0].endswith("?"):
+                    problems.append(
+                        DataError(
+                            name,
+                            schema.line_of(category["triggers"], t_index),
+                            f"categories[{index}].triggers[{t_index}]",
+                            "a trigger must start with a word",
+                        )
+                    )
+    errors.extend(problems)
+    return None if problems else SafetyScreen(doc, name)

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coachbot import Coach, Reply
+from coachbot.normalize import MAX_CHARS
+
+
+def test_lower_back_question_without_exercise_gets_the_general_answer_and_asks(
+    coach: Coach,
+) -> None:
+    reply = coach.ask("should I feel it in my lower back")
+    assert reply.intent == "feel_lower_back"
+    assert reply.exercise is None
+    assert "which exercise" in reply.text.lower()
+
+
+def test_lower_back_question_about_glute_ham_raises_is_specific(coach: Coach) -> None:
+    reply = coach.ask("should I feel glute ham raises in my lower back?")
+    assert reply.intent == "feel_lower_back"
+    assert reply.exercise == "glute-ham-raise"
+    text = reply.text.lower()
+    assert "hamstring" in text or "glute" in text
+
+
+def test_level_narrows_sets_and_reps(coach: Coach) -> None:
+    reply = coach.ask("how many sets of nordics as a beginner")
+    assert (reply.intent, reply.exercise, reply.level) == (
+        "sets_reps",
+        "nordic-hamstring-curl",
+        "beginner",
+    )
+    assert coach.exercises["nordic-hamstring-curl"].programming["beginner"].reps in reply.text
+
+
+def test_question_needing_an_exercise_asks_which_one(coach: Coach) -> None:
+    reply = coach.ask("how many sets should i do")
+    assert reply.exercise is None
+    assert reply.intent == "sets_reps"
+    assert reply.candidates and all(c in coach.exercises for c in reply.candidates)
+
+
+def test_ambiguous_name_asks_which_exercise(coach: Coach) -> None:
+    reply = coach.ask("how many sets of hamstring leg raises")
+    assert reply.exercise is None
+    assert set(reply.candidates) == {"standing-hamstring-curl", "prone-hip-extension"}
+
+
+def test_out_of_scope_gets_a_friendly_pointer(coach: Coach) -> None:
+    reply = coach.ask("how long to cook a ham")
+    assert reply.intent is None
+    assert "posterior-chain" in reply.text
+
+
+def test_bare_exercise_name_gets_an_overview(coach: Coach) -> None:
+    reply = coach.ask("hip thrust")
+    assert (reply.intent, reply.exercise) == ("overview", "hip-thrust")
+
+
+def test_red_flag_comes_first_and_outranks_any_answer(coach: Coach) -> None:
+    reply = coach.ask("how many sets of nordics, my pee has been dark brown since yesterday")
+    assert reply.red_flag is not None and reply.red_flag.severity == "emergency"
+    assert reply.text.startswith("Stop exercising now.")
+    assert reply.intent is None
+
+
+def test_every_intent_renders_for_every_exercise(coach: Coach) -> None:
+    """No errors, no empty slots, no "None" in any answer."""
+    levels = (None, "beginner", "intermediate", "advanced")
+    for intent, exercise, level in itertools.product(
+        coach.intents.values(), coach.exercises, levels
+    ):
+        if intent.response is None or not all(
+            coach.exercises[exercise].has(f) for f in intent.requires
+        ):
+            continue
+        other = "glute-bridge" if exercise != "glute-bridge" else "hip-thrust"
+        text = coach.render_intent(intent.id, exercise, level, other)
+        assert text.strip(), (intent.id, exercise, level)
+        assert "None" not in text.split(), (intent.id, exercise, level)
+
+
+def test_general_answers_render(coach: Coach) -> None:
+    for intent in coach.intents.values():
+        if intent.general is not None:
+            assert coach.render_intent(intent.id, None).strip()
+
+
+def test_a_non_string_is_a_clear_type_error(coach: Coach) -> None:
+    with pytest.raises(TypeError, match="must be a str"):
+        coach.ask(42)  # type: ignore[arg-type]
+
+
+def test_very_long_messages_are_capped_and_say_so(coach: Coach) -> None:
+    reply = coach.ask("how many sets of nordics " + "x" * 100_000)
+    assert str(MAX_CHARS) in reply.text
+
+
+def test_empty_message_gets_a_prompt(coach: Coach) -> None:
+    reply = coach.ask("   ")
+    assert reply.intent is None and reply.text
+
+
+def test_every_reply_offers_suggestions(coach: Coach) -> None:
+    for text in ("how do i do a nordic curl", "hi", "how long to cook a ham", "hip thrust"):
+        assert 2 <= len(coach.ask(text).suggestions) <= 4, text
+
+
+def test_reply_to_dict_is_plain_json(coach: Coach) -> None:
+    import json
+
+    data = coach.ask("felt a pop in my hamstring").to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["red_flag"]["severity"] == "urgent"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=3000))
+def test_ask_never_raises_on_arbitrary_text(text: str) -> None:
+    reply = _COACH.ask(text)
+    assert isinstance(reply, Reply)
+    assert reply.text
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=0, max_size=50).map(lambda s: s * 2000)
+)
+def test_ask_never_raises_on_huge_text(text: str) -> None:
+    assert isinstance(_COACH.ask(text), Reply)
+
+
+_COACH = Coach()

@@ -1,0 +1,63 @@
+import pytest
+
+from coachbot import Coach
+from coachbot.normalize import words
+
+
+@pytest.mark.parametrize(
+    ("text", "exercise"),
+    [
+        ("how many sets of nordics", "nordic-hamstring-curl"),
+        ("nordik curls for beginners", "nordic-hamstring-curl"),
+        ("ghr form", "glute-ham-raise"),
+        ("hip thurst sets", "hip-thrust"),
+        ("glute brige", "glute-bridge"),
+        ("single leg hip thrust", "single-leg-hip-thrust"),
+        ("inverse leg curl", "natural-glute-ham-raise"),
+        ("swiss ball leg curl", "stability-ball-hamstring-curl"),
+    ],
+)
+def test_exercise_is_found_with_aliases_and_typos(coach: Coach, text: str, exercise: str) -> None:
+    assert coach.finder.find(words(text)).exercise_ids[:1] == (exercise,)
+
+
+def test_every_alias_resolves_to_its_exercise(coach: Coach) -> None:
+    shared = set(coach.general.shared_aliases)
+    for ex in coach.exercises.values():
+        for alias in ex.aliases:
+            if alias in shared:
+                continue
+            found = coach.finder.find(words(alias))
+            assert found.exercise_ids == (ex.id,), (alias, found)
+
+
+def test_the_longest_alias_wins(coach: Coach) -> None:
+    found = coach.finder.find(words("single leg iso ham raise"))
+    assert found.exercise_ids == ("single-leg-iso-ham-raise",)
+
+
+def test_ambiguous_name_offers_every_exercise_it_can_mean(coach: Coach) -> None:
+    found = coach.finder.find(words("how many sets of hamstring leg raises"))
+    assert found.ambiguous is not None
+    assert set(found.ambiguous.exercises) == {"standing-hamstring-curl", "prone-hip-extension"}
+
+
+def test_mentions_are_removed_from_the_rest(coach: Coach) -> None:
+    found = coach.finder.find(words("how many sets of nordic curls"))
+    assert found.rest == ("how", "many", "sets", "of")
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("sets for a beginner", "beginner"),
+        ("i'm advanced", "advanced"),
+        ("just starting out", "beginner"),
+    ],
+)
+def test_level_is_found(coach: Coach, text: str, level: str) -> None:
+    assert coach.finder.find(words(text)).level == level
+
+
+def test_short_english_words_are_not_read_as_exercises(coach: Coach) -> None:
+    assert coach.finder.find(words("how long to cook a ham")).exercise_ids == ()

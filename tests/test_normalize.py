@@ -1,0 +1,32 @@
+from coachbot.normalize import MAX_CHARS, clean, content_words, stem, words
+
+
+def test_contractions_are_spelt_out() -> None:
+    assert words("I can't walk") == ("i", "can", "not", "walk")
+    assert words("it doesn't hurt") == ("it", "does", "not", "hurt")
+    assert words("cant pee") == ("can", "not", "pee")
+
+
+def test_typographic_apostrophes_and_accents_are_folded() -> None:
+    assert words("I can\u2019t") == ("i", "can", "not")
+    assert words("Nórdic") == ("nordic",)
+
+
+def test_sentence_punctuation_is_kept_as_tokens() -> None:
+    assert words("no pain. sharp!") == ("no", "pain", ".", "sharp", "!")
+    assert content_words("no pain. sharp!") == ("no", "pain", "sharp")
+
+
+def test_emoji_and_control_characters_are_dropped() -> None:
+    assert words("nordics 💪\x00\x1b[31m") == ("nordics", "31m")
+
+
+def test_text_is_capped() -> None:
+    assert len(clean("a" * (MAX_CHARS * 10))) == MAX_CHARS
+
+
+def test_stem_meets_plurals_and_ing_forms() -> None:
+    assert stem("reps") == stem("rep")
+    assert stem("curling") == stem("curl")
+    assert stem("bridges") == stem("bridge")
+    assert stem("glass") == "glass"
