@@ -99,7 +99,7 @@ def _examples_match_their_intent(coach: Coach, intents_dir: Path) -> list[DataEr
                         line,
                         "examples",
                         f"{example!r} scores higher on {ranking[0].intent} "
-                        f"({ranking[0].score:.2f})"
+                        f"({ranking[0].score:.2f}) "
                         f"than on its own intent ({own:.2f})",
                     )
                 )

@@ -29,8 +29,11 @@ log = logging.getLogger("coachbot")
 
 MIN_SCORE = 0.32
 """Below this intent score the coach says it did not understand (``intent=None``)."""
-AMBIGUITY_MARGIN = 0.015
+AMBIGUITY_MARGIN = 0.01
 """When the two best intents are closer than this, the coach asks which one was meant."""
+EXERCISE_EVIDENCE = 0.10
+"""Naming one of our exercises is evidence the question is in scope: the minimum score is
+lowered by this much when one is named."""
 FAQ_MARGIN = 0.0
 """An exercise's own FAQ answer wins when it scores this much above the best intent."""
 MAX_SUGGESTIONS = 3
@@ -238,7 +241,8 @@ class Coach:
         if not ents.mentions and self._mentions_other_exercise(ents.rest):
             notes.append("names an exercise this coach does not cover")
             best = Match(OUT_OF_SCOPE, best.score if best else 0.0, "")
-        if best is None or best.intent == OUT_OF_SCOPE or best.score < MIN_SCORE:
+        floor = MIN_SCORE - (EXERCISE_EVIDENCE if mentioned else 0.0)
+        if best is None or best.intent == OUT_OF_SCOPE or best.score < floor:
             key = (
                 "out_of_scope"
                 if best is not None and best.intent == OUT_OF_SCOPE

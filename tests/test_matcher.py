@@ -44,6 +44,24 @@ def test_no_labelled_question_is_an_intent_example(
     ]
 
 
+def test_intent_and_exercise_accuracy_is_at_least_92_percent(
+    coach: Coach, labelled: list[dict[str, Any]]
+) -> None:
+    misses = []
+    for item in labelled:
+        reply = coach.ask(item["q"])
+        if (reply.intent, reply.exercise) != (item["intent"], item["exercise"]):
+            misses.append((item["q"], item["intent"], reply.intent, reply.exercise))
+    accuracy = 1 - len(misses) / len(labelled)
+    assert accuracy >= 0.92, misses
+
+
+def test_out_of_scope_questions_are_rejected(coach: Coach, labelled: list[dict[str, Any]]) -> None:
+    traps = [q["q"] for q in labelled if q["intent"] is None]
+    answered = [(q, coach.ask(q).intent) for q in traps if coach.ask(q).intent is not None]
+    assert 1 - len(answered) / len(traps) >= 0.90, answered
+
+
 def test_ranking_is_deterministic_and_sorted(coach: Coach) -> None:
     rest = ("how", "many", "sets")
     first = coach.matcher.rank(rest)

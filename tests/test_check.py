@@ -1,0 +1,101 @@
+"""``coachbot check`` on deliberately broken copies of the data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coachbot.check import check
+from coachbot.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def data(tmp_path: Path) -> tuple[Path, Path]:
+    knowledge = tmp_path / "knowledge"
+    intents = tmp_path / "intents"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    shutil.copytree(ROOT / "intents", intents)
+    return knowledge, intents
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_bundled_data_is_clean() -> None:
+    assert check() == []
+
+
+def test_every_problem_is_reported_with_file_and_line(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    nordic = knowledge / "exercises" / "nordic-hamstring-curl.yaml"
+    bridge = knowledge / "exercises" / "glute-bridge.yaml"
+    _replace(nordic, "  beginner:\n    sets:", "  beginner:\n    sets: three\n    old_sets:")
+    _replace(bridge, "summary:", "summmary:")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any(
+        "nordic-hamstring-curl.yaml:" in p and "programming.beginner.sets" in p and "three" in p
+        for p in problems
+    ), problems
+    assert any(
+        "glute-bridge.yaml:" in p and "summmary" in p and "unknown key" in p for p in problems
+    )
+    assert any("missing required field 'summary'" in p for p in problems)
+
+
+def test_an_alias_claimed_by_two_exercises_is_reported(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    _replace(knowledge / "exercises" / "hip-thrust.yaml", "aliases:\n", "aliases:\n  - nordics\n")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any("'nordics' is also an alias" in p for p in problems), problems
+
+
+def test_yaml_syntax_error_names_the_line(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    path = knowledge / "exercises" / "hip-thrust.yaml"
+    lines = path.read_text().splitlines()
+    lines[5] = "name: [unclosed"
+    path.write_text("\n".join(lines) + "\n")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any(p.startswith(f"{path}:") and "YAML syntax error" in p for p in problems), problems
+
+
+def test_unknown_exercise_reference_and_template_name(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    _replace(knowledge / "exercises" / "glute-bridge.yaml", "- exercise: ", "- exercise: no-such-")
+    _replace(intents / "tempo.yaml", "{{ ex.tempo }}", "{{ ex.tempo }}{{ tempoo }}")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any("unknown exercise id 'no-such-" in p for p in problems), problems
+    assert any("tempo.yaml" in p and "tempoo" in p for p in problems), problems
+
+
+def test_an_example_that_belongs_to_another_intent_is_reported(data: tuple[Path, Path]) -> None:
+    _, intents = data
+    _replace(
+        intents / "tempo.yaml", "examples:\n", "examples:\n  - how many sets and reps should i do\n"
+    )
+    problems = [str(p) for p in check(data[0], intents)]
+    assert any("tempo.yaml:" in p and "scores higher on sets_reps" in p for p in problems), problems
+
+
+def test_an_intent_example_that_trips_the_screen_is_reported(data: tuple[Path, Path]) -> None:
+    _, intents = data
+    _replace(intents / "tempo.yaml", "examples:\n", "examples:\n  - my pee is dark brown\n")
+    problems = [str(p) for p in check(data[0], intents)]
+    assert any("tempo.yaml:" in p and "trips the safety screen" in p for p in problems), problems
+
+
+def test_check_command_exits_2_on_broken_data(
+    data: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    knowledge, intents = data
+    _replace(knowledge / "exercises" / "glute-bridge.yaml", "version: 1", "version: 7")
+    assert main(["check", "--knowledge", str(knowledge), "--intents", str(intents)]) == 2
+    err = capsys.readouterr().err
+    assert "glute-bridge.yaml:1: version: unsupported version 7" in err

@@ -1,0 +1,112 @@
+"""The command line, driven as a user would: real subprocesses, bad input included."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "coachbot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_ask_prints_the_answer() -> None:
+    result = run("ask", "how many sets of nordics as a beginner")
+    assert result.returncode == 0
+    assert "Nordic" in result.stdout
+
+
+def test_ask_json_prints_the_reply_fields() -> None:
+    result = run("ask", "--json", "should I feel glute ham raises in my lower back?")
+    reply = json.loads(result.stdout)
+    assert reply["intent"] == "feel_lower_back"
+    assert reply["exercise"] == "glute-ham-raise"
+    assert set(reply) >= {"text", "intent", "exercise", "confidence", "red_flag", "suggestions"}
+
+
+def test_ask_red_flag_json_carries_severity() -> None:
+    reply = json.loads(run("ask", "--json", "chest feels tight doing hip thrusts").stdout)
+    assert reply["red_flag"]["severity"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ask",),
+        ("nonsense-command",),
+        ("ask", "--knowledge", "/no/such/folder", "hi"),
+        ("--bogus",),
+    ],
+)
+def test_errors_are_one_line_with_exit_2(args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_passes_on_bundled_data() -> None:
+    result = run("check")
+    assert result.returncode == 0, result.stderr
+    assert "data OK" in result.stdout
+
+
+def test_a_plain_install_works_from_another_folder(tmp_path: Path) -> None:
+    """A non-editable install carries knowledge/ and intents/ inside the package."""
+    site = tmp_path / "site"
+    install = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stderr
+    assert (site / "coachbot" / "_data" / "knowledge" / "safety.yaml").is_file()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    result = subprocess.run(
+        [str(site / "bin" / "coachbot"), "ask", "--json", "how do i do a hip thrust"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["exercise"] == "hip-thrust"
+    where = subprocess.run(
+        [sys.executable, "-c", "import coachbot; print(coachbot.__file__)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
+    assert Path(where).resolve().is_relative_to(site.resolve())
