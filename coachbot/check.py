@@ -13,28 +13,48 @@ from pathlib import Path
 
 from .coach import Coach
 from .errors import DataError, DataErrors
-from .loader import OUT_OF_SCOPE, bundled_dir, display_path
+from .loader import OUT_OF_SCOPE, bundled_dir, display_path, load_intents
 from .models import SEVERITIES
 from .normalize import words
+from .render import compile_template
 
 
 def check(
     knowledge: str | Path | None = None, intents: str | Path | None = None
 ) -> list[DataError]:
     """Every problem found in the data folders (an empty list when all is well)."""
-    try:
-        coach = Coach(knowledge, intents)
-    except DataErrors as exc:
-        return list(exc.errors)
-    except DataError as exc:
-        return [exc]
     intents_dir = Path(intents) if intents is not None else bundled_dir("intents")
     knowledge_dir = Path(knowledge) if knowledge is not None else bundled_dir("knowledge")
-    problems: list[DataError] = []
+    try:
+        coach = Coach(knowledge, intents)
+    except DataError as exc:
+        # The data does not load; still report template problems in the same run.
+        found = list(exc.errors) if isinstance(exc, DataErrors) else [exc]
+        return found + [e for e in _template_problems(intents_dir) if str(e) not in map(str, found)]
+    problems = coach.compile_all()
+    if problems:
+        return problems
     problems += _render_all(coach)
     problems += _examples_match_their_intent(coach, intents_dir)
     problems += _nothing_benign_trips_the_screen(coach, intents_dir)
     problems += _every_trigger_escalates(coach, knowledge_dir / "safety.yaml")
+    return problems
+
+
+def _template_problems(intents_dir: Path) -> list[DataError]:
+    problems: list[DataError] = []
+    try:
+        files = load_intents(intents_dir, [])
+    except DataError:
+        return problems
+    for intent in files.intents.values():
+        for kind in ("response", "general"):
+            source = getattr(intent, kind)
+            if source is not None:
+                try:
+                    compile_template(source, intent.file, kind)
+                except DataError as exc:
+                    problems.append(exc)
     return problems
 
 

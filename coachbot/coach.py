@@ -9,6 +9,7 @@ immutable after construction, so one instance can serve every thread of a bot.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -80,17 +81,10 @@ class Coach:
         self.intents: Mapping[str, Intent] = files.intents
         self.messages = files.messages
         self.example_lines = files.lines
+        # Templates compile on first use (compiling all of them is most of the load time);
+        # ``compile_all`` - run by ``coachbot check`` and the tests - validates every one.
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
-        for intent in self.intents.values():
-            for kind in ("response", "general"):
-                source = getattr(intent, kind)
-                if source is not None:
-                    try:
-                        self._templates[(intent.id, kind)] = render.compile_template(
-                            source, intent.file, kind
-                        )
-                    except DataError as exc:
-                        errors.append(exc)
+        self._template_lock = threading.Lock()
         self._check_aliases(errors)
         if errors or screen is None:
             raise DataErrors(errors)
@@ -355,6 +349,28 @@ class Coach:
             notes,
         )
 
+    def compile_all(self) -> list[DataError]:
+        """Compile every template now; the problems found (syntax, unknown names)."""
+        problems = []
+        for intent in self.intents.values():
+            for kind in ("response", "general"):
+                if getattr(intent, kind) is not None:
+                    try:
+                        self._template(intent.id, kind)
+                    except DataError as exc:
+                        problems.append(exc)
+        return problems
+
+    def _template(self, intent_id: str, kind: str) -> jinja2.Template:
+        key = (intent_id, kind)
+        template = self._templates.get(key)
+        if template is None:
+            intent = self.intents[intent_id]
+            with self._template_lock:
+                template = render.compile_template(getattr(intent, kind), intent.file, kind)
+                self._templates[key] = template
+        return template
+
     def render_intent(
         self,
         intent_id: str,
@@ -365,7 +381,7 @@ class Coach:
     ) -> str:
         """One intent's answer for one exercise (its general answer when ``exercise`` is None)."""
         kind = "response" if exercise is not None else "general"
-        template = self._templates[(intent_id, kind)]
+        template = self._template(intent_id, kind)
         context = {
             "ex": self.exercises[exercise] if exercise else None,
             "level": level,

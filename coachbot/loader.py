@@ -46,7 +46,12 @@ def bundled_dir(name: str) -> Path:
     raise DataError(str(here / "_data" / name), None, "", "bundled data folder is missing")
 
 
-class _LocatedLoader(yaml.SafeLoader):
+# libyaml's parser is about ten times faster than the pure-Python one and keeps the same
+# node marks, so line numbers survive; fall back when PyYAML was built without it.
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LocatedLoader(_SafeBase):  # type: ignore[valid-type,misc]
     """A SafeLoader whose mappings and lists remember the line of each key and item."""
 
 
