@@ -54,8 +54,8 @@ class Session:
         self.coach = coach
         self._lock = threading.Lock()
         self._context = Context() if state is None else _context_from_state(coach, state)
-        self._offered: tuple[str, ...] = tuple(state.get("offered", ())) if state else ()
-        self._candidates: tuple[str, ...] = tuple(state.get("candidates", ())) if state else ()
+        self._offered: tuple[str, ...] = tuple(state.get("offered") or ()) if state else ()
+        self._candidates: tuple[str, ...] = tuple(state.get("candidates") or ()) if state else ()
         self.last_reply: Reply | None = None
 
     @property
@@ -212,7 +212,8 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
         )
         flagged = tuple(f for f in state.get("flagged") or () if f in coach.exercises)
         for key in ("offered", "candidates"):
-            if not all(isinstance(v, str) for v in state.get(key) or ()):
+            values = state.get(key) or ()
+            if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
                 raise TypeError(f"{key} must be a list of strings")
     except (AttributeError, TypeError, KeyError) as exc:
         raise UsageError(f"session state is corrupted ({exc})") from None
