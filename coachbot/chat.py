@@ -188,7 +188,8 @@ class ChatApp:
         if reply.red_flag is not None:
             severity = reply.red_flag.severity.replace("_", " ").upper()
             banner = [("class:banner", f"!!  SAFETY - {severity}  !!\n")]
-        fragments = format_text(reply.text, self.width()) + format_suggestions(reply.suggestions)
+        width = self.width()
+        fragments = format_text(reply.text, width) + format_suggestions(reply.suggestions, width)
         self.emit([*banner, *fragments, ("", "\n")])
 
     def welcome(self) -> None:
@@ -259,14 +260,15 @@ def format_text(text: str, width: int | None = None) -> Fragments:
     return out
 
 
-def format_suggestions(suggestions: Iterable[str]) -> Fragments:
-    items = list(suggestions)
+def format_suggestions(suggestions: Iterable[str], width: int | None = None) -> Fragments:
+    items = "\n".join(f"  {n}. {text}" for n, text in enumerate(suggestions, 1))
     if not items:
         return []
-    out: Fragments = [("", "\n"), ("class:dim", "You could ask (type the number):\n")]
-    for n, text in enumerate(items, 1):
-        out += [("class:marker", f"  {n}. "), ("", text + "\n")]
-    return out
+    return [
+        ("", "\n"),
+        ("class:dim", "You could ask (type the number):\n"),
+        *format_text(items, width),
+    ]
 
 
 def exercise_list(coach: Coach) -> str:

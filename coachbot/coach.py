@@ -481,12 +481,19 @@ class Coach:
         return tuple(ids[:4])
 
     # -- wording helpers --------------------------------------------------------------------
+    def spoken_name(self, exercise: str) -> str:
+        """The name as it reads mid-sentence: "the hip thrust", but "the Nordic curl"."""
+        name = self.exercises[exercise].name
+        first = name.split()[0]
+        return name if first in self.general.proper_nouns else name[:1].lower() + name[1:]
+
     def _question(self, intent: str, exercise: str | None) -> str:
-        name = self.exercises[exercise].name if exercise else "this exercise"
         options = self.suggestions.get(intent)
         if not options:
             return intent.replace("_", " ")
-        return options[0].replace("the {name}", name if exercise else "it").replace("{name}", name)
+        if exercise is None:
+            return options[0].replace("the {name}", "it").replace("{name}", "this exercise")
+        return options[0].replace("{name}", self.spoken_name(exercise))
 
     def _topic(self, intent: str) -> str:
         return intent.replace("_", " ").replace("sets reps", "sets and reps")

@@ -358,14 +358,14 @@ class General:
     filler: frozenset[str]
     equipment_phrases: Mapping[str, tuple[str, ...]]
     other_exercises: frozenset[tuple[str, ...]]
+    proper_nouns: frozenset[str]
 
 
 def load_general(path: Path, errors: list[DataError]) -> General:
     doc = _checked(path, schema.GENERAL, errors)
     if doc is None:
-        return General(
-            display_path(path), {}, {}, {}, frozenset(), frozenset(), frozenset(), {}, frozenset()
-        )
+        empty: frozenset[str] = frozenset()
+        return General(display_path(path), {}, {}, {}, empty, empty, empty, {}, frozenset(), empty)
     return General(
         file=display_path(path),
         levels={k: tuple(v) for k, v in doc["levels"].items()},
@@ -379,6 +379,7 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         filler=frozenset(w for p in doc.get("filler") or () for w in p.split()),
         equipment_phrases={k: tuple(v) for k, v in (doc.get("equipment_phrases") or {}).items()},
         other_exercises=frozenset(content_words(p) for p in doc.get("other_exercises") or ()),
+        proper_nouns=frozenset(doc.get("proper_nouns") or ()),
     )
 
 

@@ -266,6 +266,7 @@ GENERAL = Obj(
         "pronouns": TEXTS,
         "filler": TEXTS,
         "other_exercises": TEXTS,
+        "proper_nouns": TEXTS,
         "equipment_phrases": MapOf(ListOf(Text(), min_items=1)),
     },
 )

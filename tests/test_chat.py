@@ -222,7 +222,7 @@ def test_misspelt_words_are_rare_neighbours_of_common_words() -> None:
 
 
 def test_completion_waits_for_three_letters_unless_tab_is_pressed(coach: Coach) -> None:
-    assert completions(coach, "how do i do a no") == []
+    assert completions(coach, "how do i do a no") == {}
     assert "nordic curl" in completions(coach, "how do i do a no", tab=True)
 
 
