@@ -206,9 +206,10 @@ class ChatApp:
             return True
         if text.startswith("/"):
             return self.command(text.split()[0].lower())
-        text = self.picked(text)
-        self.last_question = text
-        self.show(self.session.ask(text))
+        reply = self.session.ask(self.picked(text))
+        # The session spells out "yes" / "the first one"; explain what was really answered.
+        self.last_question = self.session.last_text
+        self.show(reply)
         return True
 
     def picked(self, text: str) -> str:

@@ -57,6 +57,8 @@ class Session:
         self._offered: tuple[str, ...] = tuple(state.get("offered") or ()) if state else ()
         self._candidates: tuple[str, ...] = tuple(state.get("candidates") or ()) if state else ()
         self.last_reply: Reply | None = None
+        self.last_text: str | None = None
+        """The message the last reply answered (a picked option is spelt out here)."""
 
     @property
     def context(self) -> Context:
@@ -73,6 +75,7 @@ class Session:
             picked = self._pick(text)
             if picked is not None:
                 text = picked
+            self.last_text = text
             context = self._remember_profile(text, self._context)
             reply, context = self.coach.respond(text, context)
             self._context = context
