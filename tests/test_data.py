@@ -1,0 +1,117 @@
+"""Tests on the bundled data itself: the contract's ids, coverage, and sources."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from coachbot import Coach
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACT = ROOT.parent / "shared" / "contract.md"
+
+EXERCISE_IDS = {
+    "glute-ham-raise",
+    "natural-glute-ham-raise",
+    "nordic-hamstring-curl",
+    "iso-ham-raise",
+    "single-leg-iso-ham-raise",
+    "glute-bridge",
+    "hip-thrust",
+    "single-leg-hip-thrust",
+    "standing-hamstring-curl",
+    "prone-hip-extension",
+    "stability-ball-hamstring-curl",
+    "slider-hamstring-curl",
+    "single-leg-deadlift",
+}
+INTENT_IDS = {
+    "overview",
+    "benefits",
+    "muscles_worked",
+    "how_to",
+    "form_cues",
+    "common_mistakes",
+    "sets_reps",
+    "frequency",
+    "rest_between_sets",
+    "tempo",
+    "workout_placement",
+    "warm_up",
+    "easier_variation",
+    "harder_variation",
+    "alternatives",
+    "equipment",
+    "difficulty",
+    "why_hard",
+    "add_load",
+    "build_muscle",
+    "feel_lower_back",
+    "target_feel",
+    "cramps",
+    "soreness",
+    "injury_modification",
+    "compare",
+    "help",
+    "greeting",
+    "thanks",
+    "goodbye",
+}
+
+
+def test_every_contract_exercise_has_a_file(coach: Coach) -> None:
+    assert set(coach.exercises) >= EXERCISE_IDS
+
+
+def test_every_contract_intent_exists(coach: Coach) -> None:
+    assert set(coach.intents) >= INTENT_IDS
+
+
+def test_ids_match_the_contract_document_when_present(coach: Coach) -> None:
+    if not CONTRACT.is_file():
+        return
+    text = CONTRACT.read_text()
+    assert set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", text)) >= EXERCISE_IDS
+
+
+def test_every_intent_has_at_least_15_examples(coach: Coach) -> None:
+    thin = {i.id: len(i.examples) for i in coach.intents.values() if len(i.examples) < 15}
+    assert not thin
+
+
+def test_every_exercise_cites_sources_and_has_faqs(coach: Coach) -> None:
+    for ex in coach.exercises.values():
+        assert ex.sources, ex.id
+        assert ex.faq, ex.id
+        assert all(f.intent in coach.intents for f in ex.faq), ex.id
+
+
+def test_an_exercise_faq_answers_its_own_question(coach: Coach) -> None:
+    ex = coach.exercises["single-leg-iso-ham-raise"]
+    faq = ex.faq[0]
+    reply = coach.ask(faq.question)
+    assert reply.exercise == ex.id
+    assert reply.text.startswith(faq.answer[:40]) or reply.intent == faq.intent
+
+
+def test_a_missing_fact_is_admitted_not_invented(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    path = knowledge / "exercises" / "glute-bridge.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    out, skipping = [], False
+    for line in lines:
+        if line.startswith("why_hard:"):
+            skipping = True
+            continue
+        if skipping and (line.startswith(" ") or not line.strip()):
+            continue
+        skipping = False
+        out.append(line)
+    path.write_text("".join(out))
+    coach = Coach(knowledge=knowledge)
+    assert coach.exercises["glute-bridge"].why_hard is None
+    reply = coach.ask("why are glute bridges so hard")
+    assert reply.exercise == "glute-bridge"
+    assert "don't have" in reply.text
