@@ -40,6 +40,7 @@ FAQ_MARGIN = 0.0
 MAX_SUGGESTIONS = 3
 
 SAFETY_INTENT = "safety_info"
+PRONOUNS = frozenset({"it", "this", "that", "them", "these", "those", "they"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +94,17 @@ class Coach:
         if files.out_of_scope:
             examples[OUT_OF_SCOPE] = files.out_of_scope
         self.matcher = IntentMatcher(
-            examples, self.general.synonyms, self.general.stopwords | self.general.pronouns
+            examples,
+            self.general.synonyms,
+            self.general.stopwords | self.general.pronouns,
+            ignore=PRONOUNS,
         )
         self.finder = EntityFinder(
             self.exercises,
             self.general.shared_aliases,
             self.general.levels,
-            known_words={w for texts in examples.values() for t in texts for w in content_words(t)},
+            known_words={w for texts in examples.values() for t in texts for w in content_words(t)}
+            | screen.vocabulary,
         )
         self._faq_vectors = {
             ex_id: [self.matcher.text_vector(self._strip_names(f.question)) for f in ex.faq]
@@ -250,7 +255,8 @@ class Coach:
                     level=level,
                     notes=tuple(notes),
                 ),
-                context,
+                # "I've never done nordics before": not a question, but later ones are about it.
+                replace(context, exercise=mentioned[0]) if mentioned else context,
             )
 
         runner_up = next((m for m in ranking[1:] if m.intent != OUT_OF_SCOPE), None)
@@ -407,6 +413,9 @@ class Coach:
                 f"Reminder: you mentioned a warning sign with the {self.exercises[exercise].name}. "
                 f"Get that checked before you train it again.\n\n{text}"
             )
+        elif context.profile.injury and exercise and self.intents[intent].needs_exercise:
+            reminder = render.fill(self.messages["injury_reminder"], injury=context.profile.injury)
+            text = f"{text}\n\n{reminder}"
         reply = Reply(
             text=text,
             intent=intent,

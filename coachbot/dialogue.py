@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 from .models import Profile, Reply
-from .normalize import content_words, words
+from .normalize import content_words
 
 if TYPE_CHECKING:
     from .coach import Coach, Context
@@ -41,6 +41,32 @@ _ORDINALS = {
 }
 _YES = frozenset(
     {"yes", "yeah", "yep", "yup", "sure", "y", "correct", "right", "please", "ok", "okay"}
+)
+_SELF = frozenset({"i", "am", "im", "my", "me", "we", "here", "myself"})
+
+
+def _about_self(text: str) -> bool:
+    return not _SELF.isdisjoint(content_words(text))
+
+
+_DESCRIBE_FILLER = frozenset(
+    {
+        "the",
+        "one",
+        "ones",
+        "a",
+        "an",
+        "i",
+        "mean",
+        "meant",
+        "please",
+        "version",
+        "variation",
+        "type",
+        "kind",
+        "that",
+        "with",
+    }
 )
 _PICK = re.compile(r"^\s*(?:#|no\.?\s*)?(\d{1,2})\s*[.)!]?\s*$")
 
@@ -72,12 +98,16 @@ class Session:
             stripped = " ".join(content_words(text))
             if text.strip().lower() in RESET_WORDS or stripped in RESET_WORDS:
                 return self._reset()
-            picked = self._pick(text)
+            picked = self._pick(text) or self._describe_pick(text)
             if picked is not None:
                 text = picked
             self.last_text = text
             context = self._remember_profile(text, self._context)
             reply, context = self.coach.respond(text, context)
+            if reply.level and (reply.intent != "difficulty" or _about_self(text)):
+                # "I'm a beginner", "sets for a newbie": the level sticks. Asking whether an
+                # exercise suits beginners says nothing about the asker.
+                context = replace(context, profile=replace(context.profile, level=reply.level))
             self._context = context
             self._offered = reply.suggestions
             self._candidates = reply.candidates
@@ -101,6 +131,22 @@ class Session:
         return reply
 
     # -- turn helpers -----------------------------------------------------------------------
+    def _describe_pick(self, text: str) -> str | None:
+        """ "the standing one" after "standing curl or prone hip extension?" picks the first."""
+        ids = [c for c in self._candidates if c in self.coach.exercises]
+        if not ids:
+            return None
+        said = {w for w in content_words(text) if w not in _DESCRIBE_FILLER}
+        if not said:
+            return None
+        fits = []
+        for ex_id in ids:
+            ex = self.coach.exercises[ex_id]
+            vocabulary = {w for name in (ex.name, *ex.aliases) for w in content_words(name)}
+            if said <= vocabulary:
+                fits.append(ex.name)
+        return fits[0] if len(fits) == 1 else None
+
     def _pick(self, text: str) -> str | None:
         """The offered option the user picked ("2", "the first one", "yes"), as a message."""
         options = self._candidates_as_text() or self._offered
@@ -135,11 +181,7 @@ class Session:
         return self._offered
 
     def _remember_profile(self, text: str, context: Context) -> Context:
-        ws = words(text)
         profile = context.profile
-        ents = self.coach.finder.find(ws)
-        if ents.level and _about_self(ws):
-            profile = replace(profile, level=ents.level)
         joined = " " + " ".join(content_words(text)) + " "
         found = [
             key
@@ -149,12 +191,11 @@ class Session:
         if found:
             profile = replace(profile, equipment=tuple(dict.fromkeys((*profile.equipment, *found))))
         assessment = self.coach.screen.assess(text)
+        categories = self.coach.screen.categories
         injuries = [
             h
             for h in assessment.hits
-            if h.context in ("current", "historical")
-            and h.category
-            in ("sharp_pain", "recurring_strain", "return_after_injury", "hamstring_tear")
+            if h.context in ("current", "historical") and categories[h.category].injury
         ]
         if injuries:
             label = self.coach.screen.categories[injuries[0].category].label
@@ -180,10 +221,6 @@ class Session:
                 "offered": list(self._offered),
                 "candidates": list(self._candidates),
             }
-
-
-def _about_self(ws: tuple[str, ...]) -> bool:
-    return any(w in ("i", "am", "my", "me", "we") for w in ws)
 
 
 def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:

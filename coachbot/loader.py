@@ -334,6 +334,7 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
         "missing_fact",
         "too_long",
         "empty",
+        "injury_reminder",
     } - set(messages)
     if missing:
         errors.append(

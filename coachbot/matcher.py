@@ -27,6 +27,8 @@ RERANK = 4
 """How many of the best intents get the (slower) fuzzy comparison."""
 W_EXAMPLE, W_INTENT, W_FUZZ = 0.45, 0.35, 0.20
 """How the nearest example, the intent as a whole and the fuzzy score add up to a score."""
+PAIR_WEIGHT = 0.7
+"""Word pairs count this much relative to single words."""
 
 Vector = dict[str, float]
 
@@ -52,8 +54,12 @@ class IntentMatcher:
         synonyms: Mapping[str, str] | None = None,
         stopwords: Iterable[str] = (),
         extra_known: Iterable[str] = (),
+        ignore: Iterable[str] = (),
     ) -> None:
         self._synonyms = dict(synonyms or {})
+        # Pronouns stand for the exercise, whose name is removed before matching: dropping
+        # them too keeps "how do i do them" and "how do i do {exercise}" the same question.
+        self._ignore = frozenset(ignore)
         self._stopwords = frozenset(stopwords)
         self._intent_of: list[str] = []
         self._example_text: list[str] = []
@@ -86,7 +92,7 @@ class IntentMatcher:
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         centroids: dict[str, Vector] = defaultdict(lambda: defaultdict(float))
         for index, feats in enumerate(feats_per_example):
-            vector = _normalise({f: self._idf[f] for f in feats})
+            vector = _normalise({f: self._weight(f) for f in feats})
             for f, weight in vector.items():
                 self._postings[f].append((index, weight))
                 centroids[self._intent_of[index]][f] += weight
@@ -107,7 +113,8 @@ class IntentMatcher:
     def _words(self, text: str) -> list[str]:
         out: list[str] = []
         for word in content_words(text):
-            out.extend(self._synonyms.get(word, word).split())
+            if word not in self._ignore:
+                out.extend(self._synonyms.get(word, word).split())
         return out
 
     def correct(self, word: str) -> str:
@@ -135,7 +142,7 @@ class IntentMatcher:
         """The stems the matcher compares for these message words."""
         out: list[str] = []
         for word in words:
-            if word in PUNCTUATION:
+            if word in PUNCTUATION or word in self._ignore:
                 continue
             for part in self._synonyms.get(word, word).split():
                 out.append(stem(self.correct(part)))
@@ -146,10 +153,13 @@ class IntentMatcher:
         vector: Vector = {}
         for f in self._features(stems):
             if f in self._idf:
-                vector[f] = self._idf[f]
+                vector[f] = self._weight(f)
             elif "_" not in f and f not in self._stopwords:
                 vector[f] = self._unknown_idf
         return _normalise(vector)
+
+    def _weight(self, feature: str) -> float:
+        return self._idf[feature] * (PAIR_WEIGHT if "_" in feature else 1.0)
 
     # -- scoring ----------------------------------------------------------------------------
     def rank(self, words: Sequence[str], n: int = 5, exclude: int | None = None) -> list[Match]:

@@ -55,7 +55,7 @@ class _Token:
     gap: bool = False
 
     def accepts(self, word: str) -> bool:
-        return word in self.options or any(word.startswith(p) for p in self.prefixes)
+        return word in self.options or (bool(self.prefixes) and word.startswith(self.prefixes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,9 @@ class Category:
     answers_too: tuple[str, ...] = ()
     """Intents whose questions naturally mention this (e.g. training after surgery): the
     coaching answer follows the escalation, and their examples may trip this category."""
+    injury: bool = False
+    """A report of this is remembered in a conversation as the user's injury, so later
+    coaching answers carry a reminder to get clearance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +118,33 @@ class Assessment:
         return self.red_flag is None and any(h.context == "hypothetical" for h in self.hits)
 
 
+_PhraseIndex = dict[str, tuple[tuple[str, ...], ...]]
+"""Phrases of one context list, keyed by their first word."""
+_SENTENCE_END = PUNCTUATION - {","}
+
+
+@dataclass(frozen=True, slots=True)
+class _Cues:
+    """Where each kind of context phrase occurs in one message (start, end word index)."""
+
+    negations: tuple[tuple[int, int], ...]
+    following: tuple[tuple[int, int], ...]
+    hypothetical: tuple[tuple[int, int], ...]
+    historical: tuple[tuple[int, int], ...]
+    current: tuple[tuple[int, int], ...]
+    third_party: tuple[tuple[int, int], ...]
+    terminators: frozenset[int]
+
+
 def _phrases(items: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(w for w in (tuple(words(i)) for i in items) if w)
+
+
+def _index(items: Sequence[str]) -> _PhraseIndex:
+    index: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for phrase in _phrases(items):
+        index[phrase[0]].append(phrase)
+    return {first: tuple(group) for first, group in index.items()}
 
 
 class SafetyScreen:
@@ -138,6 +166,7 @@ class SafetyScreen:
                 c.get("watch_for", ""),
                 tuple(c.get("triggers") or ()),
                 tuple(c.get("answers_too") or ()),
+                bool(c.get("injury", False)),
             )
         self.combinations = tuple(
             Combination(c["category"], tuple(c["all_of"]), tuple(c.get("any_of") or ()))
@@ -145,19 +174,21 @@ class SafetyScreen:
         )
         self.classes = {k: tuple(v) for k, v in (doc.get("classes") or {}).items()}
         ctx = doc["context"]
-        self._negations = _phrases(ctx["negations"])
-        self._following = _phrases(ctx["following_negations"])
-        self._pseudo = _phrases(ctx["pseudo_negations"])
-        self._terminators = frozenset(w for p in _phrases(ctx["terminators"]) for w in p)
-        self._hypothetical = _phrases(ctx["hypothetical"])
-        self._historical = _phrases(ctx["historical"])
-        self._current = _phrases(ctx.get("current") or ())
-        self._third_party = _phrases(ctx["third_party"])
-        self._exclusions = _phrases(ctx.get("exclusions") or ())
+        self._negations = _index(ctx["negations"])
+        self._following = _index(ctx["following_negations"])
+        self._pseudo = _index(ctx["pseudo_negations"])
+        self._terminators = _index(ctx["terminators"])
+        self._hypothetical = _index(ctx["hypothetical"])
+        self._historical = _index(ctx["historical"])
+        self._current = _index(ctx.get("current") or ())
+        self._third_party = _index(ctx["third_party"])
+        self._exclusions = _index(ctx.get("exclusions") or ())
+        self._resolved = _index(ctx.get("resolved") or ())
         self.patterns: list[Pattern] = []
         self._by_word: dict[str, list[Pattern]] = defaultdict(list)
         self._by_prefix: dict[str, list[Pattern]] = defaultdict(list)
         vocab: set[str] = set()
+        prefixes: set[str] = set()
         for category in self.categories.values():
             for source in category.triggers:
                 pattern = Pattern(category.id, source, self._compile(source))
@@ -169,9 +200,32 @@ class SafetyScreen:
                     self._by_prefix[prefix].append(pattern)
                 for token in pattern.tokens:
                     vocab.update(token.options)
+                    prefixes.update(token.prefixes)
         self._vocab = sorted(w for w in vocab if len(w) >= TYPO_MIN_LENGTH - 1)
-        self._known = frozenset(vocab)
+        # Words of the context lists are real words too: "years" must not become "year".
+        context_words = {
+            w
+            for index in (
+                self._negations,
+                self._following,
+                self._pseudo,
+                self._hypothetical,
+                self._historical,
+                self._current,
+                self._third_party,
+                self._exclusions,
+                self._resolved,
+            )
+            for phrases in index.values()
+            for phrase in phrases
+            for w in phrase
+        }
+        self._known = frozenset(vocab | context_words)
+        self.vocabulary = self._known
+        """Every word the rules use, so other stages never "correct" one into something else."""
+        self._prefixes = tuple(sorted(prefixes))
         self._corrections: dict[str, str] = {}
+        self._starts: dict[str, tuple[Pattern, ...]] = {}
 
     # -- compiling ---------------------------------------------------------------------------
     def _compile(self, source: str) -> tuple[_Token, ...]:
@@ -201,6 +255,10 @@ class SafetyScreen:
     def _correct(self, word: str) -> str:
         if word in self._known or len(word) < TYPO_MIN_LENGTH or word in PUNCTUATION:
             return word
+        if any(word.startswith(p) and len(word) - len(p) <= 4 for p in self._prefixes):
+            # "flapping" is "flap*" plus an ending, not a typo of "flipping"; a long tail
+            # ("breathlesness" after "breath*") is still worth correcting.
+            return word
         cached = self._corrections.get(word)
         if cached is None:
             best = process.extractOne(
@@ -211,99 +269,140 @@ class SafetyScreen:
                 self._corrections[word] = cached
         return cached
 
-    def _match_at(self, tokens: tuple[_Token, ...], text: Sequence[str], start: int) -> int | None:
-        """End of a match of ``tokens`` starting at ``start``, or None."""
+    def _match_at(
+        self, tokens: tuple[_Token, ...], text: Sequence[str], start: int
+    ) -> tuple[int, frozenset[int]] | None:
+        """End of a match of ``tokens`` starting at ``start`` and the positions its words
+        (not its gaps) matched, or None."""
 
-        def go(t: int, i: int) -> int | None:
+        def go(t: int, i: int, used: tuple[int, ...]) -> tuple[int, frozenset[int]] | None:
             if t == len(tokens):
-                return i
+                return i, frozenset(used)
             token = tokens[t]
             if token.gap:
-                for skip in range(GAP + 1):
-                    j = i + skip
-                    if j > len(text) or any(w in PUNCTUATION for w in text[i:j]):
-                        break
-                    end = go(t + 1, j)
-                    if end is not None:
-                        return end
+                for j in range(i, min(i + GAP, len(text)) + 1):
+                    if j > i and text[j - 1] in PUNCTUATION:
+                        break  # a gap never crosses punctuation
+                    found = go(t + 1, j, used)
+                    if found is not None:
+                        return found
                 return None
             if i < len(text) and token.accepts(text[i]):
-                end = go(t + 1, i + 1)
-                if end is not None:
-                    return end
-            return go(t + 1, i) if token.optional else None
+                found = go(t + 1, i + 1, (*used, i))
+                if found is not None:
+                    return found
+            return go(t + 1, i, used) if token.optional else None
 
-        return go(0, start)
+        return go(0, start, ())
 
-    def _find(self, text: Sequence[str]) -> list[tuple[str, int, int]]:
-        found: list[tuple[str, int, int]] = []
-        for i, word in enumerate(text):
-            candidates = list(self._by_word.get(word, ()))
+    def _candidates(self, word: str) -> tuple[Pattern, ...]:
+        """The patterns whose first token accepts ``word`` (cached: a word's are fixed)."""
+        cached = self._starts.get(word)
+        if cached is None:
+            found = list(self._by_word.get(word, ()))
             for prefix, patterns in self._by_prefix.items():
                 if word.startswith(prefix):
-                    candidates.extend(patterns)
-            for pattern in candidates:
-                end = self._match_at(pattern.tokens, text, i)
-                if end is not None:
-                    found.append((pattern.category, i, end))
+                    found.extend(patterns)
+            cached = tuple(found)
+            if len(self._starts) < 100_000:  # bounded: arbitrary input must not grow it
+                self._starts[word] = cached
+        return cached
+
+    def _find(self, text: Sequence[str]) -> list[tuple[str, int, int, frozenset[int]]]:
+        found: list[tuple[str, int, int, frozenset[int]]] = []
+        for i, word in enumerate(text):
+            for pattern in self._candidates(word):
+                match = self._match_at(pattern.tokens, text, i)
+                if match is not None:
+                    found.append((pattern.category, i, match[0], match[1]))
         return found
 
     # -- context -----------------------------------------------------------------------------
     @staticmethod
-    def _occurrences(
-        text: Sequence[str], phrases: Sequence[tuple[str, ...]]
-    ) -> list[tuple[int, int]]:
+    def _occurrences(text: Sequence[str], phrases: _PhraseIndex) -> list[tuple[int, int]]:
         spans = []
-        for phrase in phrases:
-            n = len(phrase)
-            for i in range(len(text) - n + 1):
+        for i, word in enumerate(text):
+            for phrase in phrases.get(word, ()):
+                n = len(phrase)
                 if tuple(text[i : i + n]) == phrase:
                     spans.append((i, i + n))
         return spans
 
-    def _sentence(self, text: Sequence[str], start: int, end: int) -> tuple[int, int]:
+    @staticmethod
+    def _sentence(text: Sequence[str], start: int, end: int) -> tuple[int, int]:
         left = start
-        while left > 0 and text[left - 1] not in PUNCTUATION - {","}:
+        while left > 0 and text[left - 1] not in _SENTENCE_END:
             left -= 1
         right = end
-        while right < len(text) and text[right] not in PUNCTUATION - {","}:
+        while right < len(text) and text[right] not in _SENTENCE_END:
             right += 1
         return left, right
 
-    def _context(
-        self, text: Sequence[str], start: int, end: int, spans: Sequence[tuple[int, int]]
-    ) -> str:
+    def _cues(self, text: Sequence[str], literal: frozenset[int]) -> _Cues:
+        pseudo = self._occurrences(text, self._pseudo)
+        blocked = set(literal).union(*(range(a, b) for a, b in pseudo))
+        historical = self._occurrences(text, self._historical)
+
+        def live(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+            return tuple((a, b) for a, b in spans if a not in blocked)
+
+        def unless_pseudo(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+            return tuple((a, b) for a, b in spans if not any(p <= a < q for p, q in pseudo))
+
+        # "been fine since" is historical and "fine now" reports no current symptom, even
+        # though "since" and "now" alone mark one.
+        masks = [*historical, *self._occurrences(text, self._resolved)]
+        current = [
+            (a, b)
+            for a, b in self._occurrences(text, self._current)
+            if not any(m_a <= a < m_b for m_a, m_b in masks)
+        ]
+        return _Cues(
+            negations=live(self._occurrences(text, self._negations)),
+            following=live(self._occurrences(text, self._following)),
+            hypothetical=unless_pseudo(self._occurrences(text, self._hypothetical)),
+            historical=unless_pseudo(historical),
+            current=unless_pseudo(current),
+            third_party=unless_pseudo(self._occurrences(text, self._third_party)),
+            terminators=frozenset(a for a, _ in self._occurrences(text, self._terminators)),
+        )
+
+    @staticmethod
+    def _clause_ok(text: Sequence[str], cues: _Cues, a: int, b: int, allow: str = "") -> bool:
+        """No punctuation (other than ``allow``) and no terminator from a up to b."""
+        return not any(
+            (text[i] in PUNCTUATION and text[i] not in allow) or i in cues.terminators
+            for i in range(a, b)
+        )
+
+    def _context(self, text: Sequence[str], start: int, end: int, cues: _Cues) -> str:
         lo, hi = self._sentence(text, start, end)
-        # A negation inside a pseudo-negation ("not sure if") or inside any trigger match
-        # ("can not pee") is part of a phrase, not a negation of something else.
-        blocked = [*self._occurrences(text, self._pseudo), *spans]
-
-        def in_pseudo(i: int) -> bool:
-            return any(a <= i < b for a, b in blocked)
-
-        def clause_ok(a: int, b: int) -> bool:
-            # no punctuation or terminator strictly between a and b
-            return not any(w in PUNCTUATION or w in self._terminators for w in text[a:b])
-
-        for a, b in self._occurrences(text, self._negations):
-            near = b <= start and start - b < NEGATION_REACH
-            if near and not in_pseudo(a) and clause_ok(b, start):
-                return "negated"
-        for a, _ in self._occurrences(text, self._following):
-            if a >= end and a - end < FOLLOWING_REACH and not in_pseudo(a) and clause_ok(end, a):
-                return "negated"
-
-        def cue(phrases: Sequence[tuple[str, ...]]) -> bool:
-            return any(
-                lo <= a and b <= hi and not in_pseudo(a)
-                for a, b in self._occurrences(text, phrases)
+        for a, b in cues.negations:
+            before = (
+                b <= start and start - b < NEGATION_REACH and self._clause_ok(text, cues, b, start)
             )
+            # A negation in a gap of the match denies it ("my chest does not hurt"); one that
+            # is a word of a trigger ("can not pee") was excluded from ``cues`` as literal.
+            inside = start < a and b <= end
+            if before or inside:
+                return "negated"
+        for a, _ in cues.following:
+            # "numbness? none": a following negation may answer across a question mark.
+            if (
+                end <= a
+                and a - end < FOLLOWING_REACH + 1
+                and self._clause_ok(text, cues, end, a, "?")
+            ):
+                return "negated"
 
-        if cue(self._hypothetical) and not cue(self._current):
+        def cue(spans: tuple[tuple[int, int], ...]) -> bool:
+            return any(lo <= a and b <= hi for a, b in spans)
+
+        if cue(cues.hypothetical) and not cue(cues.current):
             return "hypothetical"
-        if cue(self._third_party):
+        if cue(cues.third_party):
             return "third_party"
-        if cue(self._historical) and not cue(self._current):
+        if cue(cues.historical) and not cue(cues.current):
             return "historical"
         return "current"
 
@@ -313,14 +412,17 @@ class SafetyScreen:
         fixed = tuple(self._correct(w) for w in raw)
         excluded = self._occurrences(fixed, self._exclusions)
         found = [
-            (category, start, end)
-            for category, start, end in self._find(fixed)
-            if not any(a < end and start < b for a, b in excluded)
+            match
+            for match in self._find(fixed)
+            if not any(a < match[2] and match[1] < b for a, b in excluded)
         ]
-        spans = [(start, end) for _, start, end in found]
+        # A negation that is a word of any trigger match ("can not pee") or of a
+        # pseudo-negation ("not sure if") is part of that phrase, not a negation.
+        literal = frozenset().union(*(used for *_, used in found))
+        cues = self._cues(fixed, literal)
         hits = tuple(
-            Hit(category, start, end, self._context(fixed, start, end, spans))
-            for category, start, end in found
+            Hit(category, start, end, self._context(fixed, start, end, cues))
+            for category, start, end, _ in found
         )
         return Assessment(hits, self._verdict(hits))
 
@@ -419,6 +521,7 @@ SAFETY = schema.Obj(
                     "watch_for": schema.Text(),
                     "answers_too": _PHRASES,
                     "triggers": _PHRASES,
+                    "injury": schema.Flag(),
                 },
             ),
             min_items=1,
@@ -433,7 +536,7 @@ SAFETY = schema.Obj(
                 "historical": _PHRASES,
                 "third_party": _PHRASES,
             },
-            optional={"current": _PHRASES, "exclusions": _PHRASES},
+            optional={"current": _PHRASES, "exclusions": _PHRASES, "resolved": _PHRASES},
         ),
     },
     optional={

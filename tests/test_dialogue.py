@@ -1,0 +1,89 @@
+"""Multi-turn conversations (tests/data/dialogues.yaml) through ``Coach.session``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from coachbot import Coach, Reply
+
+DIALOGUES = Path(__file__).parent / "data" / "dialogues.yaml"
+
+
+def _problems(expect: dict[str, Any], reply: Reply) -> list[str]:
+    got = {
+        "intent": reply.intent,
+        "exercise": reply.exercise,
+        "level": reply.level,
+        "red_flag": reply.red_flag.severity if reply.red_flag else None,
+    }
+    problems = []
+    for key, want in expect.items():
+        if key == "contains":
+            missing = [w for w in want if w.lower() not in reply.text.lower()]
+            if missing:
+                problems.append(f"text lacks {missing}")
+        elif key == "suggestions_min":
+            if len(reply.suggestions) < want:
+                problems.append(f"{len(reply.suggestions)} suggestions")
+        elif got[key] != want:
+            problems.append(f"{key}: want {want}, got {got[key]}")
+    return problems
+
+
+def run_dialogues(coach: Coach) -> tuple[int, list[str]]:
+    data = yaml.safe_load(DIALOGUES.read_text())
+    turns, failures = 0, []
+    for conversation in data["conversations"]:
+        session = coach.session()
+        for number, turn in enumerate(conversation["turns"], 1):
+            turns += 1
+            problems = _problems(turn["expect"], session.ask(turn["say"]))
+            if problems:
+                failures.append(f"{conversation['name']} #{number} {turn['say']!r}: {problems}")
+    return turns, failures
+
+
+def test_dialogue_set_is_large_enough() -> None:
+    data = yaml.safe_load(DIALOGUES.read_text())
+    assert len(data["conversations"]) >= 40
+    assert sum(len(c["turns"]) for c in data["conversations"]) >= 150
+
+
+def test_at_least_95_percent_of_dialogue_turns_pass(coach: Coach) -> None:
+    turns, failures = run_dialogues(coach)
+    assert 1 - len(failures) / turns >= 0.95, "\n".join(failures)
+
+
+@pytest.mark.parametrize("reset", ["start over", "/reset"])
+def test_reset_clears_the_conversation(coach: Coach, reset: str) -> None:
+    session = coach.session()
+    session.ask("how do i do a nordic curl")
+    session.ask(reset)
+    assert session.ask("how many reps?").exercise is None
+
+
+def test_pronoun_follow_ups_keep_the_exercise(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("how do i do a nordic curl?")
+    assert session.ask("how many reps?").exercise == "nordic-hamstring-curl"
+    reply = session.ask("should i feel it in my lower back?")
+    assert (reply.intent, reply.exercise) == ("feel_lower_back", "nordic-hamstring-curl")
+
+
+def test_ellipsis_repeats_the_question_for_another_exercise(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("what muscles does the glute bridge work?")
+    reply = session.ask("and nordics?")
+    assert (reply.intent, reply.exercise) == ("muscles_worked", "nordic-hamstring-curl")
+
+
+def test_a_number_answers_which_exercise(coach: Coach) -> None:
+    session = coach.session()
+    first = session.ask("how many sets should i do?")
+    assert first.exercise is None and first.candidates
+    reply = session.ask("2")
+    assert (reply.intent, reply.exercise) == ("sets_reps", first.candidates[1])

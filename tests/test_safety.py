@@ -1,0 +1,264 @@
+"""Behaviour of the red-flag screen: acceptance metrics on the labelled set and the
+context rules (negation, pseudo-negation, hypothetical, historical, third party)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from coachbot import Coach
+from coachbot.models import SEVERITIES
+
+DATA = Path(__file__).resolve().parent / "data"
+CONTEXT_KINDS = ("negated", "hypothetical", "historical", "third_party")
+LEVEL: dict[str, int] = {severity: n for n, severity in enumerate(SEVERITIES)}
+NO_FLAG = len(SEVERITIES)
+"""Level of "no red flag": one below the lowest tier."""
+
+
+def _level(severity: str | None) -> int:
+    return NO_FLAG if severity is None else LEVEL[severity]
+
+
+@pytest.fixture(scope="module")
+def labelled() -> list[dict[str, Any]]:
+    with (DATA / "safety_set.yaml").open(encoding="utf-8") as handle:
+        messages: list[dict[str, Any]] = yaml.safe_load(handle)["messages"]
+    return messages
+
+
+@pytest.fixture(scope="module")
+def screened(coach: Coach, labelled: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """Each labelled message with the level the screen gave it."""
+    out = []
+    for message in labelled:
+        flag = coach.screen.screen(message["text"])
+        out.append((message, _level(flag.severity if flag else None)))
+    return out
+
+
+# -- acceptance metrics on the full set ------------------------------------------------------
+
+
+def test_every_emergency_message_is_escalated_as_an_emergency(
+    screened: list[tuple[dict[str, Any], int]],
+) -> None:
+    missed = [m["text"] for m, got in screened if m["severity"] == "emergency" and got != 0]
+    assert missed == []
+
+
+def test_no_message_is_under_triaged_by_two_levels(
+    screened: list[tuple[dict[str, Any], int]],
+) -> None:
+    under = [m["text"] for m, got in screened if got - _level(m["severity"]) >= 2]
+    assert under == []
+
+
+def test_benign_messages_rarely_escalate(screened: list[tuple[dict[str, Any], int]]) -> None:
+    benign = [got for m, got in screened if m["kind"] == "benign"]
+    escalated = sum(got < NO_FLAG for got in benign)
+    assert escalated / len(benign) <= 0.05
+
+
+def test_benign_messages_almost_never_raise_an_emergency(
+    screened: list[tuple[dict[str, Any], int]],
+) -> None:
+    benign = [got for m, got in screened if m["kind"] == "benign"]
+    assert sum(got == 0 for got in benign) / len(benign) <= 0.02
+
+
+def test_context_items_are_handled_as_labelled(
+    screened: list[tuple[dict[str, Any], int]],
+) -> None:
+    items = [(m, got) for m, got in screened if m["kind"] in CONTEXT_KINDS]
+    correct = sum(got == _level(m["severity"]) for m, got in items)
+    assert correct / len(items) >= 0.95
+
+
+def test_context_errors_all_err_toward_escalation(
+    screened: list[tuple[dict[str, Any], int]],
+) -> None:
+    under = [
+        m["text"]
+        for m, got in screened
+        if m["kind"] in CONTEXT_KINDS and got > _level(m["severity"])
+    ]
+    assert under == []
+
+
+# -- the labelled set is big enough to mean something ----------------------------------------
+
+
+def test_each_emergency_category_has_at_least_25_messages(
+    coach: Coach, labelled: list[dict[str, Any]]
+) -> None:
+    counts = Counter(m["category"] for m in labelled if m["severity"] == "emergency")
+    emergency = [c.id for c in coach.screen.categories.values() if c.severity == "emergency"]
+    assert {cid: counts[cid] for cid in emergency if counts[cid] < 25} == {}
+
+
+@pytest.mark.parametrize("severity", ["urgent", "see_professional"])
+def test_each_lower_tier_category_has_at_least_15_messages(
+    coach: Coach, labelled: list[dict[str, Any]], severity: str
+) -> None:
+    counts = Counter(m["category"] for m in labelled if m["severity"] == severity)
+    ids = [c.id for c in coach.screen.categories.values() if c.severity == severity]
+    # palpitations without other symptoms is a screen tier but not a taxonomy category
+    ids = [cid for cid in ids if cid != "palpitations"]
+    assert {cid: counts[cid] for cid in ids if counts[cid] < 15} == {}
+
+
+def test_set_has_at_least_150_benign_messages(labelled: list[dict[str, Any]]) -> None:
+    assert sum(m["kind"] == "benign" for m in labelled) >= 150
+
+
+def test_set_has_at_least_100_context_items(labelled: list[dict[str, Any]]) -> None:
+    assert sum(m["kind"] in CONTEXT_KINDS for m in labelled) >= 100
+
+
+# -- context rules ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("no numbness but my groin feels numb now", "emergency"),
+        ("no pain in my legs, however my chest feels crushing", "emergency"),
+        ("no numbness in my groin at all", None),
+    ],
+)
+def test_negation_stops_at_but_or_however(coach: Coach, text: str, severity: str | None) -> None:
+    flag = coach.screen.screen(text)
+    assert (flag.severity if flag else None) == severity
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("not sure if my pee is dark or just normal", "emergency"),
+        ("hamstring pain not going away after a month", "see_professional"),
+        ("my pee is not dark, just a bit yellow", None),
+    ],
+)
+def test_pseudo_negation_does_not_negate(coach: Coach, text: str, severity: str | None) -> None:
+    flag = coach.screen.screen(text)
+    assert (flag.severity if flag else None) == severity
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("i cant pee since nordics yesterday", "emergency"),
+        ("cant feel my bum when i sit on the toilet", "emergency"),
+        ("i cant touch my toes because my hamstrings are tight", None),
+    ],
+)
+def test_red_flag_worded_negatively_is_a_red_flag(
+    coach: Coach, text: str, severity: str | None
+) -> None:
+    flag = coach.screen.screen(text)
+    assert (flag.severity if flag else None) == severity
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("is it normal that my pee is dark after nordics?", "emergency"),
+        ("what if my pee goes dark after nordics?", None),
+        ("what are the warning signs of rhabdo?", None),
+    ],
+)
+def test_first_person_question_escalates_but_hypothetical_does_not(
+    coach: Coach, text: str, severity: str | None
+) -> None:
+    flag = coach.screen.screen(text)
+    assert (flag.severity if flag else None) == severity
+
+
+def test_hypothetical_question_is_educational(coach: Coach) -> None:
+    assessment = coach.screen.assess("what if my pee goes dark after nordics?")
+    assert assessment.red_flag is None
+    assert assessment.educational
+
+
+@pytest.mark.parametrize(
+    ("text", "severity", "context"),
+    [
+        ("i fainted after nordics last year", "urgent", "historical"),
+        ("i fainted after nordics just now", "emergency", "current"),
+    ],
+)
+def test_historical_lowers_one_tier_but_never_clears(
+    coach: Coach, text: str, severity: str, context: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None
+    assert (flag.severity, flag.context) == (severity, context)
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("my mate collapsed after nordics", "emergency"),
+        ("i collapsed after nordics", "emergency"),
+        ("my client felt a pop in her hamstring", "urgent"),
+    ],
+)
+def test_third_party_keeps_the_tier(coach: Coach, text: str, severity: str) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None
+    assert flag.severity == severity
+
+
+def test_third_party_reply_uses_bystander_wording(coach: Coach) -> None:
+    reply = coach.ask("my mate collapsed after nordics")
+    assert reply.red_flag is not None
+    assert reply.red_flag.context == "third_party"
+    assert reply.text.startswith("Get them to stop exercising")
+
+
+# -- the reply ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my pee is brown after nordics",
+        "felt a pop in my hamstring doing nordics",
+        "sharp pain in my hamstring on the way down",
+    ],
+)
+def test_escalation_reply_starts_with_the_stop_line(coach: Coach, text: str) -> None:
+    reply = coach.ask(text)
+    assert reply.text.startswith("Stop ")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my pee is brown after nordics", "numb around my groin and my back hurts"],
+)
+def test_escalation_reply_makes_no_diagnosis(coach: Coach, text: str) -> None:
+    text_out = coach.ask(text).text.lower()
+    assert "you have" not in text_out
+    assert "you've got" not in text_out
+
+
+def test_reply_carries_the_red_flag_fields(coach: Coach) -> None:
+    reply = coach.ask("my pee is brown after nordics")
+    assert reply.to_dict()["red_flag"] == {
+        "severity": "emergency",
+        "category": "rhabdomyolysis",
+        "label": reply.red_flag.label if reply.red_flag else None,
+        "context": "current",
+    }
+
+
+def test_session_remembers_a_red_flag(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("felt a pop in my hamstring doing nordics")
+    reply = session.ask("how many sets of nordics")
+    assert "checked" in reply.text.lower()
