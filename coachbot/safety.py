@@ -551,6 +551,18 @@ SAFETY = schema.Obj(
 )
 
 
+def _alternative_problem(alt: str, classes: Mapping[str, Any]) -> str | None:
+    """Why one ``a|b`` alternative of a trigger can never match, or None."""
+    if alt.startswith("<"):
+        return None if alt[1:-1] in classes else f"unknown word class {alt}"
+    if alt in ("", "*"):
+        return "empty alternative"
+    if len(words(alt.rstrip("*"))) != 1:
+        # "won't" reads as two words ("will not"): one slot of a trigger holds one word.
+        return f"'{alt}' is not a single word after normalising; write it as separate words"
+    return None
+
+
 def load_safety(path: Path, errors: list[DataError]) -> SafetyScreen | None:
     """The compiled screen, or None with the reasons appended to ``errors``."""
     name = display_path(path)
@@ -578,14 +590,17 @@ def load_safety(path: Path, errors: list[DataError]) -> SafetyScreen | None:
         for index, category in enumerate(doc["categories"]):
             for t_index, trigger in enumerate(category.get("triggers") or ()):
                 for part in trigger.split():
+                    if part == "*":
+                        continue
                     for alt in part.rstrip("?").split("|"):
-                        if alt.startswith("<") and alt[1:-1] not in (doc.get("classes") or {}):
+                        problem = _alternative_problem(alt, doc.get("classes") or {})
+                        if problem:
                             problems.append(
                                 DataError(
                                     name,
                                     schema.line_of(category["triggers"], t_index),
                                     f"categories[{index}].triggers[{t_index}]",
-                                    f"unknown word class {alt}",
+                                    problem,
                                 )
                             )
                 if trigger.split()[0] == "*" or trigger.split()[0].endswith("?"):

@@ -99,3 +99,12 @@ def test_check_command_exits_2_on_broken_data(
     assert main(["check", "--knowledge", str(knowledge), "--intents", str(intents)]) == 2
     err = capsys.readouterr().err
     assert "glute-bridge.yaml:1: version: unsupported version 7" in err
+
+
+def test_a_safety_trigger_that_can_never_match_is_reported(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    _replace(
+        knowledge / "safety.yaml", "    triggers:\n", "    triggers:\n      - won't|wont ease\n"
+    )
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any("safety.yaml:" in p and "not a single word" in p for p in problems), problems
