@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -25,6 +25,10 @@ from .matcher import IntentMatcher, Match
 from .models import Exercise, Intent, Profile, RedFlag, Reply
 from .normalize import MAX_CHARS, content_words, words
 from .safety import Assessment, SafetyScreen, load_safety
+from .store import Responder, SessionStore
+
+if TYPE_CHECKING:
+    from .dialogue import Session
 
 log = logging.getLogger("coachbot")
 
@@ -70,7 +74,10 @@ class Coach:
     """Answers questions about posterior-chain exercises. Build once, share freely."""
 
     def __init__(
-        self, knowledge: str | Path | None = None, intents: str | Path | None = None
+        self,
+        knowledge: str | Path | None = None,
+        intents: str | Path | None = None,
+        store: SessionStore | None = None,
     ) -> None:
         knowledge_dir = Path(knowledge) if knowledge is not None else bundled_dir("knowledge")
         intents_dir = Path(intents) if intents is not None else bundled_dir("intents")
@@ -113,6 +120,8 @@ class Coach:
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self.suggestions: Mapping[str, tuple[str, ...]] = files.suggestions
         self.follow_ups: Mapping[str, tuple[str, ...]] = files.follow_ups
+        # Built here, not on first use, so two threads can never each make their own.
+        self._responder = Responder(self, store)
 
     @classmethod
     def from_paths(
@@ -180,11 +189,19 @@ class Coach:
         for text in texts:
             yield self.ask(text)
 
-    def session(self, state: Mapping[str, Any] | None = None) -> Any:
+    def session(self, state: Mapping[str, Any] | None = None) -> Session:
         """A conversation that remembers earlier turns (optionally resumed from ``state``)."""
         from .dialogue import Session
 
         return Session(self, state)
+
+    def reply(self, chat_id: str | int, text: str) -> Reply:
+        """Answer a message in chat ``chat_id``, keeping its conversation in the store.
+
+        For bots that would rather not manage sessions: the store given to ``Coach(store=)``
+        (a bounded in-memory one by default) holds each chat's state between messages.
+        """
+        return self._responder.reply(chat_id, text)
 
     # -- the pipeline -----------------------------------------------------------------------
     def analyse(self, text: str) -> Turn:

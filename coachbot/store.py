@@ -158,6 +158,23 @@ CREATE TABLE IF NOT EXISTS sessions (
 _INDEX = "CREATE INDEX IF NOT EXISTS sessions_updated_at ON sessions (updated_at)"
 
 
+def _use_wal(db: sqlite3.Connection, timeout: float) -> None:
+    """Switch the file to write-ahead logging (readers and a writer at once, across processes).
+
+    Switching needs the file to itself and SQLite reports "locked" at once rather than waiting
+    when another process is opening it too, so retry until ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class SQLiteStore:
     """Session states in an SQLite file: survives restarts; several threads and processes.
 
@@ -182,13 +199,13 @@ class SQLiteStore:
         self._clock = clock
         self._lock = threading.Lock()
         try:
+            # timeout is SQLite's busy timeout: wait for another process's write, don't fail.
             # Autocommit (isolation_level=None): every statement is its own short transaction,
             # so no process holds the write lock between messages.
             self._db = sqlite3.connect(
                 path, timeout=timeout, isolation_level=None, check_same_thread=False
             )
-            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            _use_wal(self._db, timeout)
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute(_SCHEMA)
             self._db.execute(_INDEX)
@@ -262,7 +279,7 @@ class Responder:
         self.coach = coach
         self.store: SessionStore = store if store is not None else MemoryStore()
         self._guard = threading.Lock()
-        # chat id -> [lock, number of turns holding or waiting for it]. An entry lives only
+        # chat id -> (lock, [turns holding or waiting for it]). An entry lives only
         # while a turn of that chat is in flight, so the table is bounded by concurrency,
         # not by the number of chats ever seen.
         self._locks: dict[str, tuple[threading.Lock, list[int]]] = {}

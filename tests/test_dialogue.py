@@ -87,3 +87,9 @@ def test_a_number_answers_which_exercise(coach: Coach) -> None:
     assert first.exercise is None and first.candidates
     reply = session.ask("2")
     assert (reply.intent, reply.exercise) == ("sets_reps", first.candidates[1])
+
+
+def test_coach_reply_keeps_one_conversation_per_chat(coach: Coach) -> None:
+    coach.reply("chat-a", "how do i do a nordic curl?")
+    assert coach.reply("chat-a", "how many reps?").exercise == "nordic-hamstring-curl"
+    assert coach.reply("chat-b", "how many reps?").exercise is None

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,6 @@ class FakeClock:
 
 def state(n: int) -> dict[str, Any]:
     return {"version": 1, "exercise": None, "n": n, "offered": [f"question {n}"]}
-
-
-@pytest.fixture(scope="module")
-def coach() -> Coach:
-    return Coach()
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -226,6 +222,40 @@ def test_sqlite_store_is_shared_by_two_processes(tmp_path: Path) -> None:
     for name in ("first", "second"):
         for n in range(200):
             assert store.get(f"{name}-{n}") == {"version": 1, "writer": name, "n": n}
+
+
+_OPENER = """
+import sys, time
+from pathlib import Path
+from coachbot.store import SQLiteStore
+path, name, folder = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+(folder / f"ready-{name}").touch()
+while not (folder / "go").exists():  # start together: the race is in the first moments
+    time.sleep(0.001)
+SQLiteStore(path).put(name, {"version": 1})
+"""
+
+
+def test_sqlite_store_opens_when_processes_create_the_file_at_once(tmp_path: Path) -> None:
+    """Switching a new file to WAL races between processes; none may fail with "locked"."""
+    for attempt in range(5):
+        folder = tmp_path / str(attempt)
+        folder.mkdir()
+        path = folder / "sessions.db"
+        openers = [
+            subprocess.Popen(
+                [sys.executable, "-c", _OPENER, str(path), str(n), str(folder)],
+                cwd=ROOT,
+                stderr=subprocess.PIPE,
+            )
+            for n in range(6)
+        ]
+        while len(list(folder.glob("ready-*"))) < 6 and all(o.poll() is None for o in openers):
+            time.sleep(0.01)
+        (folder / "go").touch()
+        errors = [opener.communicate(timeout=120)[1] for opener in openers]
+        assert [opener.returncode for opener in openers] == [0] * 6, errors
+        assert len(SQLiteStore(path)) == 6
 
 
 def test_sqlite_store_is_consistent_under_8_threads(tmp_path: Path) -> None:

@@ -31,11 +31,6 @@ CONVERSATION = (
 
 
 @pytest.fixture(scope="module")
-def coach() -> Coach:
-    return Coach()
-
-
-@pytest.fixture(scope="module")
 def questions() -> list[str]:
     data = yaml.safe_load(LABELLED.read_text(encoding="utf-8"))
     return [item["q"] for item in data["questions"]]
