@@ -82,6 +82,7 @@ class Coach:
         knowledge_dir = Path(knowledge) if knowledge is not None else bundled_dir("knowledge")
         intents_dir = Path(intents) if intents is not None else bundled_dir("intents")
         errors: list[DataError] = []
+        self.knowledge_dir, self.intents_dir = knowledge_dir, intents_dir
         self.exercises: Mapping[str, Exercise] = load_exercises(knowledge_dir / "exercises", errors)
         self.general: General = load_general(knowledge_dir / "general.yaml", errors)
         files = load_intents(intents_dir, errors)
@@ -184,10 +185,14 @@ class Coach:
         """Answer one message with no conversation memory."""
         return self.respond(text, Context())[0]
 
-    def ask_many(self, texts: Iterable[str]) -> Iterator[Reply]:
-        """Answer many messages, in order (each one on its own)."""
-        for text in texts:
-            yield self.ask(text)
+    def ask_many(self, texts: Iterable[str], workers: int = 1) -> Iterator[Reply]:
+        """``ask`` for each text, in order; repeats are answered once, and ``workers`` > 1
+        spreads the work over that many processes (each loading this coach's data)."""
+        from .batch import answer_many
+
+        return answer_many(
+            self, texts, workers, knowledge=self.knowledge_dir, intents=self.intents_dir
+        )
 
     def session(self, state: Mapping[str, Any] | None = None) -> Session:
         """A conversation that remembers earlier turns (optionally resumed from ``state``)."""

@@ -35,7 +35,9 @@ def register(sub: Any, data_options: Callable[[argparse.ArgumentParser], None]) 
         choices=("txt", "csv", "jsonl"),
         help="input format (default: from the extension)",
     )
-    batch.add_argument("--column", default="question", help="CSV column holding the question")
+    batch.add_argument(
+        "--column", default="question", help="CSV column or JSONL key holding the question"
+    )
     batch.add_argument("--workers", type=int, default=1, help="processes to use (default: 1)")
     batch.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     data_options(batch)

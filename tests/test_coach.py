@@ -135,3 +135,8 @@ def test_ask_never_raises_on_huge_text(text: str) -> None:
 
 
 _COACH = Coach()
+
+
+def test_ask_many_gives_the_same_replies_in_order(coach: Coach) -> None:
+    questions = ["how do i do a nordic curl", "hi", "how do i do a nordic curl", "cook a ham"]
+    assert list(coach.ask_many(questions)) == [coach.ask(q) for q in questions]

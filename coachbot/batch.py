@@ -1,0 +1,740 @@
+"""``coachbot batch``: answer a file of questions, one output record per input question.
+
+    input lines -> rows (question or error) -> answers (cache, worker processes) -> records
+
+Reading streams: the input is read a line at a time as bytes and decoded per line, so memory
+stays flat for any file size and one bad line becomes one error record, never a crash.
+
+Input formats
+    txt    one question per line; blank lines are skipped (but still counted in ``id``)
+    csv    a header row, the question in the ``--column`` column (default ``question``);
+           the other columns are carried through into the output record
+    jsonl  one JSON object per line with the question under ``--column`` (default
+           ``question``); the other keys are carried through
+
+Output records, in input order: ``id`` (the line number for txt and jsonl, the data row
+number for csv: 1 is the first row under the header), ``question``, ``answer``, ``intent``,
+``exercise``, ``confidence``, ``red_flag`` (severity), ``error`` (why the row could not be
+read), then the carried-through fields (renamed ``input_<name>`` when the name is taken).
+An empty value is ``null`` in JSONL and an empty cell in CSV. An error record has an error
+message and no answer.
+
+``answered`` is the engine underneath (and ``answer_many`` its plain form, for Python
+callers): replies in input order, each distinct question answered once (see ``cache_key``),
+in this process or in worker processes that each load their own ``Coach``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import multiprocessing
+import multiprocessing.pool
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, BinaryIO, Generic, TextIO, TypeVar
+
+from .coach import Coach
+from .errors import CoachbotError, UsageError
+from .models import Reply
+from .normalize import MAX_CHARS, words
+
+MAX_QUESTION_CHARS = MAX_CHARS
+"""A longer question is an error record rather than an answer to its first part."""
+MAX_LINE_BYTES = 1 << 20
+"""A longer input line is skipped in pieces (and reported) so that memory stays flat."""
+CACHE_SIZE = 20_000
+"""Distinct questions whose replies are kept; the oldest go first when it is full."""
+BLOCK_SIZE = 2_048
+"""Rows answered together: the unit of de-duplication and of work sent to the workers."""
+IN_FLIGHT = 2
+"""Blocks handed to the workers before the oldest is written out (reading overlaps answering)."""
+COUNT_LINES_UP_TO = 512 << 20
+"""Regular files up to this size are counted first so the progress bar can show time left."""
+
+FIELDS = ("id", "question", "answer", "intent", "exercise", "confidence", "red_flag", "error")
+FORMATS = ("txt", "csv", "jsonl")
+_EXTENSIONS = {".txt": "txt", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+T = TypeVar("T")
+
+
+# -- the answering engine --------------------------------------------------------------------
+def cache_key(text: str) -> Hashable:
+    """Questions with the same key get the same reply from ``Coach.ask``.
+
+    Every stage of the coach reads a message through ``normalize.words`` (after the length
+    check), so case, spacing, accents and typographic quotes cannot change the answer.
+    """
+    # One string rather than the tuple of words: a tenth of the memory in a full cache.
+    return (" ".join(words(text)), len(text) > MAX_CHARS)
+
+
+class _Cache:
+    """Replies by question key, bounded (oldest out first); equal answer texts kept once."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._replies: dict[Hashable, Reply] = {}
+        self._texts: dict[str, str] = {}
+
+    def get(self, key: Hashable) -> Reply | None:
+        return self._replies.get(key)
+
+    def put(self, key: Hashable, reply: Reply) -> Reply:
+        """Store ``reply``; returns it, sharing its text with an equal earlier answer."""
+        text = self._texts.setdefault(reply.text, reply.text)
+        if text is not reply.text:
+            reply = replace(reply, text=text)
+        if len(self._replies) >= self._size:
+            del self._replies[next(iter(self._replies))]
+            if len(self._texts) >= self._size:
+                self._texts.clear()
+        self._replies[key] = reply
+        return reply
+
+
+_worker_coach: Coach | None = None
+
+
+def _start_worker(knowledge: str | None, intents: str | None) -> None:
+    global _worker_coach
+    _worker_coach = Coach(knowledge=knowledge, intents=intents)
+
+
+def _ask_safely(coach: Coach, text: str) -> Reply | CoachbotError:
+    # A bug triggered by one odd question must cost that row, not a 100,000-row run. The
+    # error is rebuilt as a plain CoachbotError so that it pickles back from a worker and
+    # reads the same with or without workers.
+    try:
+        return coach.ask(text)
+    except Exception as exc:  # noqa: BLE001 - reported per row by the caller
+        return CoachbotError(f"{type(exc).__name__}: {exc}")
+
+
+def _worker_ask(text: str) -> Reply | CoachbotError:
+    assert _worker_coach is not None, "worker started without its coach"
+    return _ask_safely(_worker_coach, text)
+
+
+@dataclass(slots=True)
+class _Block(Generic[T]):
+    items: list[T]
+    keys: list[Hashable | None]
+    known: dict[Hashable, Reply | CoachbotError]
+    missing: list[Hashable] = field(default_factory=list)
+    result: multiprocessing.pool.AsyncResult[list[Reply | CoachbotError]] | None = None
+    borrowed: dict[Hashable, _Block[T]] = field(default_factory=dict)
+    """Keys an earlier block still in the workers is already answering."""
+
+
+@dataclass(slots=True)
+class _Engine:
+    """Answers blocks of questions in order, from the cache, in-process or in workers."""
+
+    coach: Coach
+    workers: int
+    knowledge: str | None
+    intents: str | None
+    cache: _Cache = field(default_factory=lambda: _Cache(CACHE_SIZE))
+    pool: multiprocessing.pool.Pool | None = None
+    in_flight: dict[Hashable, _Block[Any]] = field(default_factory=dict)
+
+    def submit(self, chunk: list[tuple[T, str | None]]) -> _Block[T]:
+        block: _Block[T] = _Block(
+            [item for item, _ in chunk],
+            [None if text is None else cache_key(text) for _, text in chunk],
+            {},
+        )
+        missing: dict[Hashable, str] = {}
+        for (_, text), key in zip(chunk, block.keys, strict=True):
+            if key is None or text is None or key in block.known or key in missing:
+                continue
+            hit = self.cache.get(key)
+            if hit is not None:
+                block.known[key] = hit
+            elif key in self.in_flight:
+                block.borrowed[key] = self.in_flight[key]
+            elif self.workers == 1:
+                block.known[key] = self._store(key, _ask_safely(self.coach, text))
+            else:
+                missing[key] = text
+        if missing:
+            block.missing = list(missing)
+            self.in_flight.update(dict.fromkeys(missing, block))
+            chunksize = max(1, len(missing) // (self.workers * 4))
+            block.result = self._pool().map_async(
+                _worker_ask, list(missing.values()), chunksize=chunksize
+            )
+        return block
+
+    def finish(self, block: _Block[T]) -> Iterator[tuple[T, Reply | CoachbotError | None]]:
+        if block.result is not None:
+            for key, reply in zip(block.missing, block.result.get(), strict=True):
+                block.known[key] = self._store(key, reply)
+                del self.in_flight[key]
+        for key, other in block.borrowed.items():
+            block.known[key] = other.known[key]  # blocks finish in order: ``other`` is done
+        block.borrowed.clear()  # or every block would keep the one before it alive
+        for item, key in zip(block.items, block.keys, strict=True):
+            yield item, None if key is None else block.known[key]
+
+    def _store(self, key: Hashable, reply: Reply | CoachbotError) -> Reply | CoachbotError:
+        return self.cache.put(key, reply) if isinstance(reply, Reply) else reply
+
+    def _pool(self) -> multiprocessing.pool.Pool:
+        # Started on first need, so a file the cache answers alone never pays for workers.
+        if self.pool is None:
+            self.pool = multiprocessing.Pool(
+                self.workers, initializer=_start_worker, initargs=(self.knowledge, self.intents)
+            )
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def answered(
+    coach: Coach,
+    items: Iterable[tuple[T, str | None]],
+    workers: int = 1,
+    *,
+    knowledge: str | Path | None = None,
+    intents: str | Path | None = None,
+) -> Iterator[tuple[T, Reply | CoachbotError | None]]:
+    """Each ``(item, question)`` paired with ``coach.ask(question)``, in input order.
+
+    A ``None`` question passes through with ``None``; a question that made the coach raise
+    comes back as a ``CoachbotError`` naming the original error. With ``workers > 1`` each
+    worker process loads its own ``Coach`` from ``knowledge`` / ``intents``: pass the
+    folders ``coach`` was built from.
+    """
+    if workers < 1:
+        raise UsageError(f"workers must be at least 1 (got {workers})")
+    engine = _Engine(
+        coach,
+        workers,
+        None if knowledge is None else str(knowledge),
+        None if intents is None else str(intents),
+    )
+    pending: deque[_Block[T]] = deque()
+    try:
+        for chunk in _chunks(items, BLOCK_SIZE):
+            pending.append(engine.submit(chunk))
+            if len(pending) > IN_FLIGHT:
+                yield from engine.finish(pending.popleft())
+        while pending:
+            yield from engine.finish(pending.popleft())
+    finally:
+        engine.close()
+
+
+def answer_many(
+    coach: Coach,
+    texts: Iterable[str],
+    workers: int = 1,
+    *,
+    knowledge: str | Path | None = None,
+    intents: str | Path | None = None,
+) -> Iterator[Reply]:
+    """``coach.ask(text)`` for each text, in order: repeats answered once, optionally in
+    ``workers`` processes (each loading ``knowledge`` / ``intents``, default: bundled).
+
+    Raises ``CoachbotError`` (naming the original error) if the coach fails on a question.
+    """
+    pairs = ((None, text) for text in texts)
+    for _, reply in answered(coach, pairs, workers, knowledge=knowledge, intents=intents):
+        if isinstance(reply, CoachbotError):
+            raise reply
+        assert reply is not None
+        yield reply
+
+
+# -- reading the input -----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One input question, or why the row could not be read (then ``question`` may be None)."""
+
+    id: int
+    question: str | None
+    error: str | None = None
+    extra: tuple[tuple[str, Any], ...] = ()
+    """The row's other columns or keys, carried through to the output."""
+
+
+def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
+    """Each line's bytes, or None for a line over ``MAX_LINE_BYTES`` (skipped unread)."""
+    first = True
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        if first and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        first = False
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(MAX_LINE_BYTES)
+            yield None
+            continue
+        yield line
+
+
+def _line_problem(raw: bytes | None) -> tuple[str | None, str | None]:
+    """(decoded line without its line break, None) or (None, why it cannot be read)."""
+    if raw is None:
+        return None, f"line longer than {MAX_LINE_BYTES:,} bytes"
+    try:
+        return raw.decode("utf-8").rstrip("\r\n"), None
+    except UnicodeDecodeError as exc:
+        return None, f"not valid UTF-8 (byte {exc.start + 1} of the line)"
+
+
+def _question(number: int, text: str, extra: tuple[tuple[str, Any], ...] = ()) -> Row:
+    question = text.strip()
+    if not question:
+        return Row(number, None, "empty question", extra)
+    if len(question) > MAX_QUESTION_CHARS:
+        return Row(number, question, f"question longer than {MAX_QUESTION_CHARS} characters", extra)
+    return Row(number, question, None, extra)
+
+
+def read_txt(stream: BinaryIO) -> Iterator[Row]:
+    for number, raw in enumerate(_raw_lines(stream), 1):
+        text, problem = _line_problem(raw)
+        if text is None:
+            yield Row(number, None, problem)
+        elif text.strip():
+            yield _question(number, text)
+
+
+def read_jsonl(stream: BinaryIO, column: str = "question") -> Iterator[Row]:
+    for number, raw in enumerate(_raw_lines(stream), 1):
+        text, problem = _line_problem(raw)
+        if text is None:
+            yield Row(number, None, problem)
+        elif text.strip():
+            yield _json_row(number, text, column)
+
+
+def _json_row(number: int, text: str, column: str) -> Row:
+    try:
+        record = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        return Row(number, None, f"not valid JSON: {message}")
+    if not isinstance(record, dict):
+        return Row(number, None, f"expected a JSON object, got {type(record).__name__}")
+    extra = tuple((k, v) for k, v in record.items() if k != column)
+    question = record.get(column)
+    if column not in record:
+        return Row(number, None, f"no '{column}' key", extra)
+    if not isinstance(question, str):
+        return Row(number, None, f"'{column}' must be a string", extra)
+    return _question(number, question, extra)
+
+
+class _LineFeed:
+    """Decoded lines for ``csv.reader``; remembers a bad line for the row that contains it."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._lines = _raw_lines(stream)
+        self.problem: str | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        raw = next(self._lines)
+        if raw is None:
+            self.problem = self.problem or f"line longer than {MAX_LINE_BYTES:,} bytes"
+            return "\n"
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.problem = self.problem or "not valid UTF-8"
+            return raw.decode("utf-8", errors="replace")
+
+    def take_problem(self) -> str | None:
+        problem, self.problem = self.problem, None
+        return problem
+
+
+def read_csv(stream: BinaryIO, column: str = "question", name: str = "input") -> Iterator[Row]:
+    """Rows of a CSV file; raises ``UsageError`` at once when the header is unusable."""
+    feed = _LineFeed(stream)
+    reader = csv.reader(feed)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise UsageError(f"{name}: cannot read the CSV header ({exc})") from None
+    if header is None:
+        raise UsageError(f"{name}: empty CSV file (no header row)")
+    problem = feed.take_problem()
+    if problem is not None:
+        raise UsageError(f"{name}: cannot read the CSV header ({problem})")
+    if column not in header:
+        shown = ", ".join(header) or "none"
+        raise UsageError(
+            f"{name}: no '{column}' column in the CSV header (columns: {shown}; "
+            "choose one with --column)"
+        )
+    return _csv_rows(reader, feed, header, header.index(column))
+
+
+def _csv_rows(
+    reader: Iterator[list[str]], feed: _LineFeed, header: list[str], index: int
+) -> Iterator[Row]:
+    number = 0
+    while True:
+        number += 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            feed.take_problem()
+            yield Row(number, None, f"not valid CSV: {exc}")
+            continue
+        problem = feed.take_problem()
+        extra = tuple(
+            (name, fields[i] if i < len(fields) else "")
+            for i, name in enumerate(header)
+            if i != index
+        )
+        if problem is not None:
+            yield Row(number, None, problem, extra)
+        elif not fields:
+            continue
+        elif index >= len(fields):
+            yield Row(number, None, f"no '{header[index]}' column in this row", extra)
+        else:
+            yield _question(number, fields[index], extra)
+
+
+# -- writing the output ----------------------------------------------------------------------
+_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _answer_fields(reply: Reply) -> dict[str, Any]:
+    return {
+        "answer": reply.text,
+        "intent": reply.intent,
+        "exercise": reply.exercise,
+        "confidence": round(reply.confidence, 4),
+        "red_flag": reply.red_flag.severity if reply.red_flag else None,
+    }
+
+
+def _carried(row: Row) -> list[tuple[str, Any]]:
+    taken = set(FIELDS)
+    out = []
+    for name, value in row.extra:
+        key = name if name not in taken else f"input_{name}"
+        taken.add(key)
+        out.append((key, value))
+    return out
+
+
+def record(row: Row, reply: Reply | CoachbotError | None) -> dict[str, Any]:
+    """The output record for one row: ``FIELDS`` then the carried-through fields."""
+    out: dict[str, Any] = dict.fromkeys(FIELDS)
+    out["id"] = row.id
+    out["question"] = row.question
+    out["error"] = row.error
+    if isinstance(reply, CoachbotError):
+        out["error"] = f"could not answer: {reply}"
+    elif reply is not None and row.error is None:
+        out.update(_answer_fields(reply))
+    out.update(_carried(row))
+    return out
+
+
+class _JsonlSink:
+    """One JSON object per line. The answer part of a repeated reply is encoded once."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._encoded: dict[Reply, str] = {}
+
+    def write(self, row: Row, reply: Reply | CoachbotError | None) -> None:
+        if row.error is not None or not isinstance(reply, Reply):
+            self._out.write(_json(record(row, reply)) + "\n")
+            return
+        part = self._encoded.get(reply)
+        if part is None:
+            if len(self._encoded) >= CACHE_SIZE:
+                self._encoded.clear()
+            part = self._encoded[reply] = _json(_answer_fields(reply))[1:-1]
+        carried = "".join(f", {_json(k)}: {_json(v)}" for k, v in _carried(row))
+        head = f'{{"id": {row.id}, "question": {_json(row.question)}'
+        self._out.write(f'{head}, {part}, "error": null{carried}}}\n')
+
+    def close(self) -> None:
+        pass
+
+
+class _CsvSink:
+    """CSV records. The columns are those of the first record with carried-through fields
+    (the CSV header, or the keys of the first JSON object); earlier records wait for it."""
+
+    HOLD = 1_000
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+        self._columns: list[str] | None = None
+        self._held: list[dict[str, Any]] = []
+
+    def write(self, row: Row, reply: Reply | CoachbotError | None) -> None:
+        self._write(record(row, reply))
+
+    def _write(self, rec: dict[str, Any]) -> None:
+        if self._columns is None:
+            self._held.append(rec)
+            if len(rec) > len(FIELDS) or len(self._held) >= self.HOLD:
+                self._start(list(rec))
+            return
+        self._writer.writerow([_cell(rec.get(c)) for c in self._columns])
+
+    def _start(self, columns: list[str]) -> None:
+        self._columns = columns
+        self._writer.writerow(columns)
+        held, self._held = self._held, []
+        for rec in held:
+            self._write(rec)
+
+    def close(self) -> None:
+        if self._columns is None:
+            self._start(list(FIELDS))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return _json(value)
+
+
+# -- progress and summary --------------------------------------------------------------------
+@dataclass(slots=True)
+class Tally:
+    answered: int = 0
+    red_flags: int = 0
+    not_understood: int = 0
+    errors: int = 0
+
+    def add(self, row: Row, reply: Reply | CoachbotError | None) -> None:
+        if row.error is not None or not isinstance(reply, Reply):
+            self.errors += 1
+        elif reply.red_flag is not None:
+            self.red_flags += 1
+        elif reply.intent is None:
+            self.not_understood += 1
+        else:
+            self.answered += 1
+
+    @property
+    def total(self) -> int:
+        return self.answered + self.red_flags + self.not_understood + self.errors
+
+    def summary(self, seconds: float) -> str:
+        rate = self.total / seconds if seconds > 0 else 0.0
+        return (
+            f"coachbot batch: {self.total:,} questions in {seconds:.1f}s ({rate:,.0f}/s): "
+            f"{self.answered:,} answered, {self.red_flags:,} red flags, "
+            f"{self.not_understood:,} not understood, {self.errors:,} errors"
+        )
+
+
+class Progress:
+    """A one-line progress bar on stderr: done, rate and (when the total is known) time left."""
+
+    EVERY = 0.1
+
+    def __init__(self, stream: TextIO, total: int | None) -> None:
+        self._stream = stream
+        self._total = total
+        self._start = time.monotonic()
+        self._last = 0.0
+
+    def update(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self._last < self.EVERY:
+            return
+        self._last = now
+        self._stream.write("\r" + self.line(done, now - self._start) + "\x1b[K")
+        self._stream.flush()
+
+    def line(self, done: int, elapsed: float) -> str:
+        rate = done / elapsed if elapsed > 0 else 0.0
+        if not self._total:
+            return f"{done:,} rows  {rate:,.0f}/s"
+        share = min(done / self._total, 1.0)
+        bar = "#" * int(share * 30)
+        left = (self._total - done) / rate if rate > 0 else 0.0
+        return (
+            f"[{bar:<30}] {share:4.0%}  {done:,}/{self._total:,}  {rate:,.0f}/s  "
+            f"{int(left) // 60}:{int(left) % 60:02d} left"
+        )
+
+    def close(self) -> None:
+        self._stream.write("\r\x1b[K")
+        self._stream.flush()
+
+
+def count_lines(path: Path) -> int | None:
+    """The number of lines in a regular file, or None when that would not be cheap."""
+    try:
+        if not path.is_file() or path.stat().st_size > COUNT_LINES_UP_TO:
+            return None
+        count, last = 0, b"\n"
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+        return count + (last != b"\n")
+    except OSError:
+        return None
+
+
+# -- the command -----------------------------------------------------------------------------
+def input_format(path: str, given: str | None) -> str:
+    if given is not None:
+        if given not in FORMATS:
+            raise UsageError(f"unknown input format '{given}' (use {', '.join(FORMATS)})")
+        return given
+    if path == "-":
+        return "txt"
+    found = _EXTENSIONS.get(Path(path).suffix.lower())
+    if found is None:
+        raise UsageError(
+            f"cannot tell the format of {path}: name it .txt, .csv or .jsonl, "
+            "or use --input-format txt|csv|jsonl"
+        )
+    return found
+
+
+def output_format(path: str | None, given: str | None) -> str:
+    if given is not None:
+        if given not in ("jsonl", "csv"):
+            raise UsageError(f"unknown output format '{given}' (use jsonl or csv)")
+        return given
+    return "csv" if path and Path(path).suffix.lower() == ".csv" else "jsonl"
+
+
+def _open_input(path: str) -> BinaryIO:
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise UsageError(f"cannot open {path}: {exc.strerror or exc}") from None
+
+
+def _open_output(path: str | None, source: str) -> tuple[TextIO, Callable[[], None]]:
+    if path is None or path == "-":
+        if not hasattr(sys.stdout, "buffer"):
+            return sys.stdout, sys.stdout.flush
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+
+        def release() -> None:
+            out.flush()
+            out.detach()  # leave sys.stdout itself open
+
+        return out, release
+    if source != "-" and Path(path).resolve() == Path(source).resolve():
+        raise UsageError(f"the output {path} is the input file: choose another name")
+    try:
+        out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return out, out.close
+
+
+def read_rows(stream: BinaryIO, fmt: str, column: str, name: str) -> Iterator[Row]:
+    if fmt == "csv":
+        return read_csv(stream, column, name)
+    if fmt == "jsonl":
+        return read_jsonl(stream, column)
+    return read_txt(stream)
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt_in = input_format(args.input, args.input_format)
+    fmt_out = output_format(args.output, args.format)
+    workers = int(args.workers)
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1 (got {workers})")
+    stream = _open_input(args.input)
+    try:
+        rows = read_rows(stream, fmt_in, args.column or "question", args.input)
+        coach = Coach(knowledge=args.knowledge, intents=args.intents)
+        out, release = _open_output(args.output, args.input)
+        try:
+            _write_all(coach, rows, out, fmt_out, workers, args)
+        finally:
+            release()
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    return 0
+
+
+def _write_all(
+    coach: Coach,
+    rows: Iterator[Row],
+    out: TextIO,
+    fmt: str,
+    workers: int,
+    args: argparse.Namespace,
+) -> Tally:
+    started = time.monotonic()
+    sink = _CsvSink(out) if fmt == "csv" else _JsonlSink(out)
+    progress = _progress(args)
+    tally = Tally()
+    items = ((row, None if row.error else row.question) for row in rows)
+    try:
+        for row, reply in answered(
+            coach, items, workers, knowledge=args.knowledge, intents=args.intents
+        ):
+            sink.write(row, reply)
+            tally.add(row, reply)
+            if progress is not None:
+                progress.update(row.id)
+        sink.close()
+    finally:
+        if progress is not None:
+            progress.close()
+    if not args.quiet:
+        print(tally.summary(time.monotonic() - started), file=sys.stderr)
+    return tally
+
+
+def _progress(args: argparse.Namespace) -> Progress | None:
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    total = None if args.input == "-" else count_lines(Path(args.input))
+    return Progress(sys.stderr, total)

@@ -1,0 +1,454 @@
+"""``coachbot batch``: input formats, error records, output formats, and answers that match
+``Coach.ask`` question by question (with the cache and with worker processes)."""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from coachbot import Coach, Reply, batch
+from coachbot.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+Cap = pytest.CaptureFixture[str]
+LABELLED = ROOT / "tests" / "data" / "labelled.yaml"
+
+
+@pytest.fixture(autouse=True)
+def shared_coach(monkeypatch: pytest.MonkeyPatch, coach: Coach) -> None:
+    """Reuse the session's coach in-process (loading one per test would dominate the run)."""
+    monkeypatch.setattr(batch, "Coach", lambda knowledge=None, intents=None: coach)
+
+
+def run_batch(capsys: Cap, *argv: str) -> tuple[int, str, str]:
+    code = main(["batch", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def jsonl(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def labelled_questions(n: int) -> list[str]:
+    items = yaml.safe_load(LABELLED.read_text(encoding="utf-8"))["questions"]
+    return [str(item["q"]) for item in items[:: max(1, len(items) // n)]][:n]
+
+
+def expected(coach: Coach, question: str) -> dict[str, Any]:
+    reply = coach.ask(question)
+    return {
+        "answer": reply.text,
+        "intent": reply.intent,
+        "exercise": reply.exercise,
+        "confidence": round(reply.confidence, 4),
+        "red_flag": reply.red_flag.severity if reply.red_flag else None,
+    }
+
+
+def answer_part(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: rec[k] for k in ("answer", "intent", "exercise", "confidence", "red_flag")}
+
+
+# -- input formats ---------------------------------------------------------------------------
+def test_txt_gives_one_record_per_question_in_input_order(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("how many sets of nordics\nwhat is a ghr\n", encoding="utf-8")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert code == 0
+    assert [(r["id"], r["question"]) for r in records] == [
+        (1, "how many sets of nordics"),
+        (2, "what is a ghr"),
+    ]
+    assert records[0]["intent"] == "sets_reps" and records[0]["error"] is None
+
+
+def test_txt_blank_lines_are_skipped_but_counted_in_id(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("what is a ghr\n\n   \nhow many sets of nordics\n", encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--quiet")
+    assert [r["id"] for r in jsonl(out)] == [1, 4]
+
+
+def test_csv_carries_the_other_columns_through(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text("user,question,channel\nann,what is a ghr,web\nbob,hi,app\n", encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert [(r["id"], r["user"], r["channel"]) for r in records] == [
+        (1, "ann", "web"),
+        (2, "bob", "app"),
+    ]
+    assert records[0]["exercise"] == "glute-ham-raise"
+
+
+def test_csv_column_option_picks_the_question_column(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text("text,id\nwhat is a ghr,a1\n", encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--column", "text", "--quiet")
+    (rec,) = jsonl(out)
+    assert rec["question"] == "what is a ghr"
+    assert rec["input_id"] == "a1"  # "id" is an output field, so the input's id is renamed
+
+
+def test_csv_question_with_a_newline_inside_quotes_is_one_row(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text('question\n"what is\na ghr"\nhi\n', encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--quiet")
+    assert [(r["id"], r["question"]) for r in jsonl(out)] == [(1, "what is\na ghr"), (2, "hi")]
+
+
+def test_jsonl_carries_the_other_keys_through(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.jsonl"
+    src.write_text('{"question": "what is a ghr", "user": 7, "tags": ["a"]}\n', encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--quiet")
+    (rec,) = jsonl(out)
+    assert (rec["user"], rec["tags"], rec["exercise"]) == (7, ["a"], "glute-ham-raise")
+
+
+def test_input_format_option_overrides_the_extension(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "questions.data"
+    src.write_text('{"question": "what is a ghr"}\n', encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--input-format", "jsonl", "--quiet")
+    assert jsonl(out)[0]["question"] == "what is a ghr"
+
+
+def test_unknown_extension_exits_2_with_one_line(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "questions.data"
+    src.write_text("what is a ghr\n", encoding="utf-8")
+    code, out, err = run_batch(capsys, str(src))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "--input-format" in err
+
+
+# -- bad rows --------------------------------------------------------------------------------
+def test_undecodable_txt_line_is_an_error_record_and_the_run_goes_on(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    src = tmp_path / "q.txt"
+    src.write_bytes(b"what is a ghr\nbad \xff\xfe bytes\nhi\n")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert code == 0
+    assert [r["id"] for r in records] == [1, 2, 3]
+    assert "UTF-8" in records[1]["error"] and records[1]["answer"] is None
+    assert records[2]["intent"] == "greeting"
+
+
+def test_undecodable_csv_row_is_an_error_record(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.csv"
+    src.write_bytes(b"question,user\nwhat is a ghr,a\nbad \xff,b\nhi,c\n")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert code == 0
+    assert [(r["id"], r["error"] is None) for r in records] == [(1, True), (2, False), (3, True)]
+    assert "UTF-8" in records[1]["error"]
+
+
+def test_broken_json_line_is_an_error_record(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.jsonl"
+    src.write_text(
+        '{"question": "hi"}\n{"question": \n{"question": "what is a ghr"}\n', encoding="utf-8"
+    )
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert code == 0
+    assert records[1]["id"] == 2 and records[1]["error"].startswith("not valid JSON")
+    assert records[2]["exercise"] == "glute-ham-raise"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"text": "hi"}', "no 'question' key"),
+        ('{"question": 5}', "must be a string"),
+        ('["hi"]', "expected a JSON object"),
+    ],
+)
+def test_jsonl_line_without_a_string_question_is_an_error_record(
+    tmp_path: Path, capsys: Cap, line: str, message: str
+) -> None:
+    src = tmp_path / "q.jsonl"
+    src.write_text(line + "\n", encoding="utf-8")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    (rec,) = jsonl(out)
+    assert code == 0 and message in rec["error"]
+
+
+def test_csv_row_missing_the_question_column_is_an_error_record(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text("user,question\nann\nbob,hi\n", encoding="utf-8")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert code == 0
+    assert "no 'question' column" in records[0]["error"] and records[0]["user"] == "ann"
+    assert records[1]["intent"] == "greeting"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("q.csv", 'question,user\n"",ann\n'), ("q.jsonl", '{"question": "   "}\n')],
+)
+def test_empty_question_is_an_error_record(
+    tmp_path: Path, capsys: Cap, name: str, content: str
+) -> None:
+    src = tmp_path / name
+    src.write_text(content, encoding="utf-8")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    (rec,) = jsonl(out)
+    assert code == 0 and rec["error"] == "empty question" and rec["answer"] is None
+
+
+def test_over_long_question_is_an_error_record(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("nordics " * 200 + "\nhi\n", encoding="utf-8")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert code == 0
+    assert "longer than 1000 characters" in records[0]["error"] and records[0]["answer"] is None
+    assert records[1]["intent"] == "greeting"
+
+
+def test_line_over_the_byte_limit_is_skipped_and_reported(
+    tmp_path: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "MAX_LINE_BYTES", 64)
+    src = tmp_path / "q.txt"
+    src.write_text("x" * 500 + "\nhi\n", encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert [r["id"] for r in records] == [1, 2]
+    assert "line longer than" in records[0]["error"] and records[1]["intent"] == "greeting"
+
+
+def test_question_that_makes_the_coach_raise_is_an_error_record(
+    tmp_path: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch, coach: Coach
+) -> None:
+    class Fragile:
+        def ask(self, text: str) -> Reply:
+            if "boom" in text:
+                raise RuntimeError("boom")
+            return coach.ask(text)
+
+    monkeypatch.setattr(batch, "Coach", lambda knowledge=None, intents=None: Fragile())
+    src = tmp_path / "q.txt"
+    src.write_text("boom\nhi\n", encoding="utf-8")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert code == 0
+    assert "RuntimeError: boom" in records[0]["error"] and records[1]["intent"] == "greeting"
+
+
+def test_summary_on_stderr_counts_each_kind(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.txt"
+    src.write_bytes(b"what is a ghr\n\xff\nhow do i bake bread\nsudden chest pain on nordics\n")
+    _, _, err = run_batch(capsys, str(src))
+    assert "4 questions" in err
+    for part in ("1 answered", "1 red flags", "1 not understood", "1 errors"):
+        assert part in err
+
+
+def test_quiet_prints_nothing_on_stderr(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("hi\n", encoding="utf-8")
+    _, _, err = run_batch(capsys, str(src), "--quiet")
+    assert err == ""
+
+
+# -- the whole input cannot be used ----------------------------------------------------------
+def test_missing_input_file_exits_2_with_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "coachbot", "batch", str(tmp_path / "nope.txt")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "nope.txt" in result.stderr
+
+
+def test_csv_header_without_the_question_column_exits_2_with_one_line(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text("text,user\nhi,ann\n", encoding="utf-8")
+    code, out, err = run_batch(capsys, str(src))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "no 'question' column" in err
+
+
+def test_output_onto_the_input_file_is_refused(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("hi\n", encoding="utf-8")
+    code, _, err = run_batch(capsys, str(src), "-o", str(src))
+    assert code == 2 and "is the input file" in err
+    assert src.read_text(encoding="utf-8") == "hi\n"
+
+
+# -- stdin and output formats ----------------------------------------------------------------
+def test_dash_reads_questions_from_stdin() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "coachbot", "batch", "-", "--quiet"],
+        input="what is a ghr\n\nhi\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    records = jsonl(result.stdout)
+    assert result.returncode == 0
+    assert [(r["id"], r["intent"]) for r in records] == [(1, "overview"), (3, "greeting")]
+
+
+def test_dash_with_input_format_reads_jsonl_from_stdin(
+    capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(b'{"question": "hi", "n": 1}\n'), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    _, out, _ = run_batch(capsys, "-", "--input-format", "jsonl", "--quiet")
+    (rec,) = jsonl(out)
+    assert (rec["intent"], rec["n"]) == ("greeting", 1)
+
+
+def test_csv_output_chosen_by_the_output_extension(tmp_path: Path, capsys: Cap) -> None:
+    src, dest = tmp_path / "q.csv", tmp_path / "answers.csv"
+    src.write_text("question,user\nwhat is a ghr,ann\n", encoding="utf-8")
+    run_batch(capsys, str(src), "-o", str(dest), "--quiet")
+    with dest.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == [*batch.FIELDS, "user"]
+    assert (rows[0]["exercise"], rows[0]["user"], rows[0]["red_flag"]) == (
+        "glute-ham-raise",
+        "ann",
+        "",
+    )
+
+
+def test_format_option_writes_csv_to_stdout(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("what is a ghr\n", encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--format", "csv", "--quiet")
+    (row,) = csv.DictReader(io.StringIO(out))
+    assert (row["id"], row["intent"], row["error"]) == ("1", "overview", "")
+
+
+def test_jsonl_lines_equal_the_json_of_each_record(coach: Coach) -> None:
+    """The fast JSONL writer produces exactly ``json.dumps(record(...))``."""
+    rows = [
+        batch.Row(1, "what is a ghr", None, (("user", "ann"), ("id", 3))),
+        batch.Row(2, "hi"),
+        batch.Row(3, None, "empty question"),
+    ]
+    out = io.StringIO()
+    sink = batch._JsonlSink(out)
+    replies = [coach.ask("what is a ghr"), coach.ask("hi"), None]
+    for row, reply in zip(rows, replies, strict=True):
+        sink.write(row, reply)
+    assert out.getvalue().splitlines() == [
+        json.dumps(batch.record(row, reply), ensure_ascii=False)
+        for row, reply in zip(rows, replies, strict=True)
+    ]
+
+
+# -- answers ---------------------------------------------------------------------------------
+def test_answers_are_identical_to_coach_ask_on_a_sample(
+    tmp_path: Path, capsys: Cap, coach: Coach
+) -> None:
+    questions = labelled_questions(60)
+    src = tmp_path / "q.txt"
+    src.write_text("\n".join(questions) + "\n", encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--quiet")
+    assert [answer_part(r) for r in jsonl(out)] == [expected(coach, q) for q in questions]
+
+
+def test_cached_answers_to_reworded_repeats_are_identical_to_coach_ask(
+    tmp_path: Path, capsys: Cap, coach: Coach
+) -> None:
+    """Repeats differing in case, spacing or quotes share a cache entry; answers still match."""
+    questions = [
+        "how many sets of nordics",
+        "HOW many  sets of Nordics",
+        "How many sets of nordics ",
+        "what’s a ghr",
+        "what's a GHR",
+        "chest pain during nordics",
+        "Chest  pain during NORDICS",
+    ]
+    src = tmp_path / "q.txt"
+    src.write_text("\n".join(questions) + "\n", encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--quiet")
+    assert [answer_part(r) for r in jsonl(out)] == [expected(coach, q.strip()) for q in questions]
+
+
+def test_answer_many_gives_coach_ask_replies_in_order(coach: Coach) -> None:
+    questions = ["hi", "what is a ghr", "hi", "how many sets of nordics", "HI"]
+    assert list(batch.answer_many(coach, questions)) == [coach.ask(q) for q in questions]
+
+
+def test_two_workers_give_the_same_output_as_one(
+    tmp_path: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "Coach", Coach)  # workers load their own coach from the folders
+    monkeypatch.setattr(batch, "BLOCK_SIZE", 16)  # several blocks in flight at once
+    questions = labelled_questions(80) * 2
+    src = tmp_path / "q.txt"
+    src.write_bytes(("\n".join(questions) + "\n").encode() + b"\xff bad bytes\n")
+    _, one, _ = run_batch(capsys, str(src), "--quiet", "--workers", "1")
+    _, two, _ = run_batch(capsys, str(src), "--quiet", "--workers", "2")
+    assert two == one and len(one.splitlines()) == len(questions) + 1
+
+
+def test_finished_blocks_are_released_so_memory_stays_flat(
+    coach: Coach, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Repeats that straddle blocks in the workers must not chain every block to the last."""
+    monkeypatch.setattr(batch, "BLOCK_SIZE", 4)
+    questions = labelled_questions(40)
+    # Each block of four asks a new question and repeats the previous block's new one.
+    texts = [q for b in range(1, 40) for q in (questions[b], questions[b - 1]) * 2]
+    alive = 0
+    for index, _ in enumerate(batch.answered(coach, ((None, t) for t in texts), workers=2)):
+        if index == len(texts) - 1:
+            alive = sum(isinstance(o, batch._Block) for o in gc.get_objects())
+    assert 0 < alive <= batch.IN_FLIGHT + 2
+
+
+def test_a_100000_line_file_completes(tmp_path: Path, capsys: Cap) -> None:
+    pool = [*labelled_questions(300), ""]
+    lines = [pool[i % len(pool)] for i in range(100_000)]
+    src = tmp_path / "big.txt"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dest = tmp_path / "big.jsonl"
+    code, _, _ = run_batch(capsys, str(src), "-o", str(dest), "--quiet")
+    with dest.open(encoding="utf-8") as f:
+        ids = [json.loads(line)["id"] for line in f]
+    assert code == 0
+    assert ids == [number for number, line in enumerate(lines, 1) if line]
+
+
+# -- progress --------------------------------------------------------------------------------
+def test_progress_shows_rate_and_time_left_when_the_total_is_known() -> None:
+    line = batch.Progress(io.StringIO(), total=1000).line(250, elapsed=2.0)
+    assert "250/1,000" in line and "125/s" in line and "0:06 left" in line
+
+
+def test_progress_shows_only_the_rate_when_the_total_is_unknown() -> None:
+    line = batch.Progress(io.StringIO(), total=None).line(250, elapsed=2.0)
+    assert line == "250 rows  125/s"
+
+
+def test_count_lines_counts_a_last_line_without_a_newline(tmp_path: Path) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("a\nb\nc", encoding="utf-8")
+    assert batch.count_lines(src) == 3
