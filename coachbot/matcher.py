@@ -27,6 +27,8 @@ RERANK = 4
 """How many of the best intents get the (slower) fuzzy comparison."""
 W_EXAMPLE, W_INTENT, W_FUZZ = 0.45, 0.35, 0.20
 """How the nearest example, the intent as a whole and the fuzzy score add up to a score."""
+SHORTLIST = 6
+"""How many intents (best by the intent-level score) have their examples compared."""
 PAIR_WEIGHT = 0.7
 """Word pairs count this much relative to single words."""
 
@@ -89,12 +91,16 @@ class IntentMatcher:
         n = max(len(intents), 1)
         self._idf = {f: math.log(1.0 + n / d) for f, d in df.items()}
         self._unknown_idf = math.log(1.0 + n)
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # feature -> intent -> [(example index, weight)]: grouped by intent so that only the
+        # shortlisted intents' examples are scored.
+        self._postings: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         centroids: dict[str, Vector] = defaultdict(lambda: defaultdict(float))
         for index, feats in enumerate(feats_per_example):
             vector = _normalise({f: self._weight(f) for f in feats})
             for f, weight in vector.items():
-                self._postings[f].append((index, weight))
+                self._postings[f][self._intent_of[index]].append((index, weight))
                 centroids[self._intent_of[index]][f] += weight
         self._centroid_postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for intent, centroid in centroids.items():
@@ -172,14 +178,22 @@ class IntentMatcher:
         if not stems:
             return []
         query = self.vector(stems)
-        by_example: dict[int, float] = defaultdict(float)
         by_intent: dict[str, float] = defaultdict(float)
         for f, weight in query.items():
-            for index, w in self._postings.get(f, ()):
-                if index != exclude:
-                    by_example[index] += weight * w
             for intent, w in self._centroid_postings.get(f, ()):
                 by_intent[intent] += weight * w
+        # The intent-level score is cheap (one posting per intent); only the best few
+        # intents' examples are compared one by one.
+        shortlist = sorted(by_intent, key=lambda i: (-by_intent[i], i))[:SHORTLIST]
+        by_example: dict[int, float] = defaultdict(float)
+        for f, weight in query.items():
+            per_intent = self._postings.get(f)
+            if per_intent is None:
+                continue
+            for intent in shortlist:
+                for index, w in per_intent.get(intent, ()):
+                    if index != exclude:
+                        by_example[index] += weight * w
         best: dict[str, tuple[float, int]] = {}
         for index, score in by_example.items():
             intent = self._intent_of[index]

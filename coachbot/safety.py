@@ -64,6 +64,14 @@ class Pattern:
     source: str
     tokens: tuple[_Token, ...]
 
+    def could_match(self, present: frozenset[str]) -> bool:
+        """A cheap necessary condition: every required plain word has a candidate in the
+        message, so most patterns are rejected before the backtracking match runs."""
+        return all(
+            t.gap or t.optional or t.prefixes or not t.options.isdisjoint(present)
+            for t in self.tokens
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Category:
@@ -310,8 +318,11 @@ class SafetyScreen:
 
     def _find(self, text: Sequence[str]) -> list[tuple[str, int, int, frozenset[int]]]:
         found: list[tuple[str, int, int, frozenset[int]]] = []
+        present = frozenset(text)
         for i, word in enumerate(text):
             for pattern in self._candidates(word):
+                if not pattern.could_match(present):
+                    continue
                 match = self._match_at(pattern.tokens, text, i)
                 if match is not None:
                     found.append((pattern.category, i, match[0], match[1]))
