@@ -23,7 +23,7 @@ from .errors import DataError, DataErrors
 from .loader import OUT_OF_SCOPE, General, bundled_dir, load_exercises, load_general, load_intents
 from .matcher import IntentMatcher, Match
 from .models import Exercise, Intent, Profile, RedFlag, Reply
-from .normalize import MAX_CHARS, content_words, words
+from .normalize import MAX_CHARS, MAX_SCREEN_CHARS, content_words, words
 from .safety import Assessment, SafetyScreen, load_safety
 from .store import Responder, SessionStore
 
@@ -83,9 +83,11 @@ class Coach:
         intents_dir = Path(intents) if intents is not None else bundled_dir("intents")
         errors: list[DataError] = []
         self.knowledge_dir, self.intents_dir = knowledge_dir, intents_dir
-        self.exercises: Mapping[str, Exercise] = load_exercises(knowledge_dir / "exercises", errors)
-        self.general: General = load_general(knowledge_dir / "general.yaml", errors)
         files = load_intents(intents_dir, errors)
+        self.exercises: Mapping[str, Exercise] = load_exercises(
+            knowledge_dir / "exercises", errors, intent_ids=set(files.intents) or None
+        )
+        self.general: General = load_general(knowledge_dir / "general.yaml", errors)
         screen = load_safety(knowledge_dir / "safety.yaml", errors)
         self.intents: Mapping[str, Intent] = files.intents
         self.messages = files.messages
@@ -121,6 +123,7 @@ class Coach:
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self.suggestions: Mapping[str, tuple[str, ...]] = files.suggestions
         self.follow_ups: Mapping[str, tuple[str, ...]] = files.follow_ups
+        self.suggestion_sets: Mapping[str, tuple[str, ...]] = files.suggestion_sets
         # Built here, not on first use, so two threads can never each make their own.
         self._responder = Responder(self, store)
 
@@ -214,8 +217,8 @@ class Coach:
         if not isinstance(text, str):
             raise TypeError(f"a question must be a str, not {type(text).__name__}")
         truncated = len(text) > MAX_CHARS
+        assessment = self.screen.assess(text[:MAX_SCREEN_CHARS])
         text = text[:MAX_CHARS]
-        assessment = self.screen.assess(text)
         entities = self.finder.find(words(text))
         ranking = tuple(self.matcher.rank(entities.rest, n=5))
         return Turn(entities, assessment, ranking, truncated)
@@ -431,10 +434,8 @@ class Coach:
         notes: list[str],
     ) -> tuple[Reply, Context]:
         if exercise in context.flagged:
-            text = (
-                f"Reminder: you mentioned a warning sign with the {self.exercises[exercise].name}. "
-                f"Get that checked before you train it again.\n\n{text}"
-            )
+            reminder = render.fill(self.messages["flag_reminder"], name=self.spoken_name(exercise))
+            text = f"{reminder}\n\n{text}"
         elif context.profile.injury and exercise and self.intents[intent].needs_exercise:
             reminder = render.fill(self.messages["injury_reminder"], injury=context.profile.injury)
             text = f"{text}\n\n{reminder}"
@@ -480,7 +481,7 @@ class Coach:
             intent = best.intent
             if exercise is not None or self.intents[intent].general is not None:
                 answer = self.render_intent(intent, exercise, level, None, context.profile)
-                text = f"{text}\n\nWith that clearance in mind:\n{answer}"
+                text = f"{text}\n\n{self.messages['after_escalation']}\n{answer}"
         flagged = context.flagged
         if (
             exercise is not None
@@ -488,11 +489,8 @@ class Coach:
             and exercise not in flagged
         ):
             flagged = (*flagged, exercise)
-        suggestions = (
-            ("What should I watch out for?",)
-            if flag.severity != "see_professional"
-            else ("What's an easier variation?", "What should I watch out for?")
-        )
+        key = "see_professional" if flag.severity == "see_professional" else "red_flag"
+        suggestions = self.suggestion_sets.get(key, ())
         reply = Reply(
             text=text,
             intent=intent,
@@ -507,7 +505,7 @@ class Coach:
 
     def _likely_exercises(self) -> tuple[str, ...]:
         """The exercises people ask about most, offered when a question names none."""
-        preferred = ("nordic-hamstring-curl", "glute-ham-raise", "hip-thrust", "glute-bridge")
+        preferred = self.general.suggested_exercises
         ids = [i for i in preferred if i in self.exercises] or [e.id for e in self._by_name]
         return tuple(ids[:4])
 
@@ -532,14 +530,12 @@ class Coach:
     def _suggest(self, intent: str, exercise: str | None) -> tuple[str, ...]:
         out = []
         for follow in self.follow_ups.get(intent, self.follow_ups.get("none", ())):
-            if follow in self.suggestions and (
-                exercise is not None or follow in ("help", "feel_lower_back", "soreness")
-            ):
+            # Without an exercise, only questions that have a general answer make sense.
+            answerable = exercise is not None or (
+                follow in self.intents and self.intents[follow].general is not None
+            )
+            if follow in self.suggestions and answerable:
                 out.append(self._question(follow, exercise))
         if len(out) < 2:
-            out.extend(
-                q
-                for q in ("How do I do a Nordic curl?", "What can you help me with?")
-                if q not in out
-            )
+            out.extend(q for q in self.suggestion_sets.get("default", ()) if q not in out)
         return tuple(out[:MAX_SUGGESTIONS])

@@ -124,7 +124,7 @@ class Session:
         self._context = Context()
         self._offered = self._candidates = ()
         reply = Reply(
-            "OK, starting over. What would you like to know?",
+            self.coach.messages["reset"],
             suggestions=self.coach._suggest("help", None),
         )
         self.last_reply = reply
@@ -156,6 +156,8 @@ class Session:
         index: int | None = None
         if match:
             index = int(match.group(1)) - 1
+            if index < 0:
+                return None  # "0" is not an option; -1 is reserved for "the last one"
         else:
             tokens = [
                 w
@@ -223,17 +225,42 @@ class Session:
             }
 
 
+def _strings(value: Any, name: str) -> None:
+    if value is not None and (
+        not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value)
+    ):
+        raise TypeError(f"{name} must be a list of strings")
+
+
+def _check_state_types(state: Mapping[str, Any]) -> None:
+    for key in ("exercise", "intent", "pending"):
+        if state.get(key) is not None and not isinstance(state[key], str):
+            raise TypeError(f"{key} must be a string or null")
+    for key in ("flagged", "offered", "candidates"):
+        _strings(state.get(key), key)
+    profile = state.get("profile")
+    if profile is None:
+        return
+    if not isinstance(profile, Mapping):
+        raise TypeError("profile must be a mapping")
+    for key in ("level", "injury"):
+        if profile.get(key) is not None and not isinstance(profile[key], str):
+            raise TypeError(f"profile.{key} must be a string or null")
+    _strings(profile.get("equipment"), "profile.equipment")
+
+
 def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
     from .coach import Context
 
     if not isinstance(state, Mapping):
         raise UsageError(f"session state must be a dict (got {type(state).__name__})")
     version = state.get("version")
-    if version != STATE_VERSION:
+    if type(version) is not int or version != STATE_VERSION:
         raise UsageError(
             f"session state version {version!r} is not supported (expected {STATE_VERSION})"
         )
     try:
+        _check_state_types(state)
         exercise = state.get("exercise")
         if exercise is not None and exercise not in coach.exercises:
             exercise = None  # an exercise removed from the data since: forget it, don't fail
@@ -247,14 +274,10 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
         level = raw.get("level")
         profile = Profile(
             level=level if level in ("beginner", "intermediate", "advanced") else None,
-            equipment=tuple(str(e) for e in raw.get("equipment") or ()),
-            injury=str(raw["injury"]) if raw.get("injury") else None,
+            equipment=tuple(raw.get("equipment") or ()),
+            injury=raw.get("injury") or None,
         )
         flagged = tuple(f for f in state.get("flagged") or () if f in coach.exercises)
-        for key in ("offered", "candidates"):
-            values = state.get(key) or ()
-            if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
-                raise TypeError(f"{key} must be a list of strings")
     except (AttributeError, TypeError, KeyError) as exc:
         raise UsageError(f"session state is corrupted ({exc})") from None
     return Context(

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from .models import Exercise
-from .normalize import PUNCTUATION, content_words
+from .normalize import PUNCTUATION, Corrector, content_words
 
 TYPO_MIN_SCORE = 82.0
 """A word is read as an alias word when RapidFuzz's ratio reaches this (e.g. "nordik")."""
@@ -93,23 +91,13 @@ class EntityFinder:
         self._max_len = max((len(p) for p in [*self._phrases, *self._levels]), default=1)
         alias_words = {w for phrase in self._phrases for w in phrase}
         level_words = {w for phrase in self._levels for w in phrase}
-        self._alias_words = sorted(w for w in alias_words | level_words if len(w) >= 3)
-        self._known = frozenset(known_words) | alias_words | level_words
-        self._corrections: dict[str, str] = {}
-
-    def correct(self, word: str) -> str:
-        """The alias word that ``word`` is a typo of, or ``word`` itself."""
-        if word in self._known or len(word) < TYPO_MIN_LENGTH or word.isdigit():
-            return word
-        cached = self._corrections.get(word)
-        if cached is None:
-            best = process.extractOne(
-                word, self._alias_words, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE
-            )
-            cached = best[0] if best else word
-            if len(self._corrections) < 100_000:  # bounded: arbitrary input must not grow it
-                self._corrections[word] = cached
-        return cached
+        self.correct = Corrector(
+            alias_words | level_words,
+            known_words,
+            min_score=TYPO_MIN_SCORE,
+            min_length=TYPO_MIN_LENGTH,
+        )
+        """The alias word that a word is a typo of, or the word itself."""
 
     def find(self, words: tuple[str, ...]) -> Entities:
         """Exercise mentions (longest alias first), the level, and the words left over."""

@@ -7,7 +7,7 @@ records of one folder or file; every problem found is collected and raised toget
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from . import schema
-from .errors import DataError, DataErrors
+from .errors import DataError
 from .models import (
     Difficulty,
     Equipment,
@@ -215,8 +215,13 @@ def _resolve_names(exercises: dict[str, Exercise]) -> dict[str, Exercise]:
     }
 
 
-def load_exercises(folder: Path, errors: list[DataError]) -> dict[str, Exercise]:
-    """Every ``*.yaml`` in ``folder`` as an ``Exercise``, keyed by id; problems go to ``errors``."""
+def load_exercises(
+    folder: Path, errors: list[DataError], intent_ids: Collection[str] | None = None
+) -> dict[str, Exercise]:
+    """Every ``*.yaml`` in ``folder`` as an ``Exercise``, keyed by id; problems go to ``errors``.
+
+    With ``intent_ids``, each FAQ's ``intent`` must be one of them.
+    """
     found: dict[str, Exercise] = {}
     docs: dict[str, tuple[LocatedDict, str]] = {}
     for path in _yaml_files(folder):
@@ -234,6 +239,16 @@ def load_exercises(folder: Path, errors: list[DataError]) -> dict[str, Exercise]
         found[doc["id"]] = _exercise(doc, name)
         docs[doc["id"]] = (doc, name)
     for doc, name in docs.values():
+        for index, faq in enumerate(doc["faq"]):
+            if intent_ids is not None and faq["intent"] not in intent_ids:
+                errors.append(
+                    DataError(
+                        name,
+                        faq.key_lines.get("intent"),
+                        f"faq[{index}].intent",
+                        f"unknown intent id '{faq['intent']}'",
+                    )
+                )
         for section in ("regressions", "progressions", "alternatives"):
             for index, item in enumerate(doc[section]):
                 ref = item.get("exercise")
@@ -262,6 +277,9 @@ def _intent(doc: Mapping[str, Any], file: str) -> Intent:
 
 
 OUT_OF_SCOPE = "out_of_scope"
+REQUIRED_INTENTS = frozenset({"overview", "safety_info"})
+"""Intents the coach answers with on its own: a bare exercise name, a question about
+warning signs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +289,7 @@ class IntentFiles:
     messages: Mapping[str, str]
     suggestions: Mapping[str, tuple[str, ...]]
     follow_ups: Mapping[str, tuple[str, ...]]
+    suggestion_sets: Mapping[str, tuple[str, ...]]
     lines: Mapping[tuple[str, int], int]
     """(intent id, example index) -> line, for reporting examples."""
 
@@ -281,6 +300,7 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
     messages: dict[str, str] = {}
     suggestions: dict[str, tuple[str, ...]] = {}
     follow_ups: dict[str, tuple[str, ...]] = {}
+    suggestion_sets: dict[str, tuple[str, ...]] = {}
     lines: dict[tuple[str, int], int] = {}
     for path in _yaml_files(folder):
         name = display_path(path)
@@ -290,6 +310,9 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
                 messages = dict(doc["messages"])
                 suggestions = {k: tuple(v) for k, v in (doc.get("suggestions") or {}).items()}
                 follow_ups = {k: tuple(v) for k, v in (doc.get("follow_ups") or {}).items()}
+                suggestion_sets = {
+                    k: tuple(v) for k, v in (doc.get("suggestion_sets") or {}).items()
+                }
             continue
         doc = _checked(path, schema.INTENT, errors)
         if doc is None:
@@ -335,6 +358,9 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
         "too_long",
         "empty",
         "injury_reminder",
+        "flag_reminder",
+        "after_escalation",
+        "reset",
     } - set(messages)
     if missing:
         errors.append(
@@ -345,7 +371,16 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
                 f"missing message(s): {', '.join(sorted(missing))}",
             )
         )
-    return IntentFiles(intents, out_of_scope, messages, suggestions, follow_ups, lines)
+    absent = REQUIRED_INTENTS - set(intents)
+    if absent and intents:
+        errors.append(
+            DataError(
+                display_path(folder), None, "", f"missing intent(s): {', '.join(sorted(absent))}"
+            )
+        )
+    return IntentFiles(
+        intents, out_of_scope, messages, suggestions, follow_ups, suggestion_sets, lines
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,13 +395,16 @@ class General:
     equipment_phrases: Mapping[str, tuple[str, ...]]
     other_exercises: frozenset[tuple[str, ...]]
     proper_nouns: frozenset[str]
+    suggested_exercises: tuple[str, ...]
 
 
 def load_general(path: Path, errors: list[DataError]) -> General:
     doc = _checked(path, schema.GENERAL, errors)
     if doc is None:
         empty: frozenset[str] = frozenset()
-        return General(display_path(path), {}, {}, {}, empty, empty, empty, {}, frozenset(), empty)
+        return General(
+            display_path(path), {}, {}, {}, empty, empty, empty, {}, frozenset(), empty, ()
+        )
     return General(
         file=display_path(path),
         levels={k: tuple(v) for k, v in doc["levels"].items()},
@@ -381,10 +419,5 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         equipment_phrases={k: tuple(v) for k, v in (doc.get("equipment_phrases") or {}).items()},
         other_exercises=frozenset(content_words(p) for p in doc.get("other_exercises") or ()),
         proper_nouns=frozenset(doc.get("proper_nouns") or ()),
+        suggested_exercises=tuple(doc.get("suggested_exercises") or ()),
     )
-
-
-def raise_if(errors: Iterable[DataError]) -> None:
-    errors = list(errors)
-    if errors:
-        raise DataErrors(errors)

@@ -16,9 +16,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
-from .normalize import PUNCTUATION, content_words, stem
+from .normalize import PUNCTUATION, Corrector, content_words, stem
 
 TYPO_MIN_SCORE = 85.0
 """An unknown word is read as a known one when RapidFuzz's ratio reaches this."""
@@ -55,7 +55,6 @@ class IntentMatcher:
         examples: Mapping[str, Sequence[str]],
         synonyms: Mapping[str, str] | None = None,
         stopwords: Iterable[str] = (),
-        extra_known: Iterable[str] = (),
         ignore: Iterable[str] = (),
     ) -> None:
         self._synonyms = dict(synonyms or {})
@@ -106,9 +105,12 @@ class IntentMatcher:
         for intent, centroid in centroids.items():
             for f, weight in _normalise(centroid).items():
                 self._centroid_postings[f].append((intent, weight))
-        self._vocab = sorted(w for w in raw_vocab if len(w) >= 3)
-        self._known = frozenset(raw_vocab) | frozenset(extra_known) | set(self._synonyms)
-        self._corrections: dict[str, str] = {}
+        self.correct = Corrector(
+            raw_vocab,
+            set(self._synonyms),
+            min_score=TYPO_MIN_SCORE,
+            min_length=TYPO_MIN_LENGTH,
+        )
         self.intents = tuple(intents)
 
     def examples(self) -> list[tuple[str, str]]:
@@ -122,19 +124,6 @@ class IntentMatcher:
             if word not in self._ignore:
                 out.extend(self._synonyms.get(word, word).split())
         return out
-
-    def correct(self, word: str) -> str:
-        if word in self._known or len(word) < TYPO_MIN_LENGTH or word.isdigit():
-            return word
-        cached = self._corrections.get(word)
-        if cached is None:
-            best = process.extractOne(
-                word, self._vocab, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE
-            )
-            cached = best[0] if best else word
-            if len(self._corrections) < 100_000:  # bounded: arbitrary input must not grow it
-                self._corrections[word] = cached
-        return cached
 
     def _stems(self, words: Iterable[str]) -> list[str]:
         return [stem(w) for w in words if w not in PUNCTUATION]

@@ -2,18 +2,25 @@
 
 Contractions are spelt out ("can't" -> "can not") so that the safety screen's negation rules
 and the matcher see one form, and typographic quotes, emoji and control characters are
-dropped. ``MAX_CHARS`` caps what any stage ever looks at, so a 100 KB message costs no more
-than a normal one.
+dropped. ``MAX_CHARS`` caps what the matching stages look at, so a 100 KB message costs
+them no more than a normal one; the safety screen reads up to ``MAX_SCREEN_CHARS``, because a
+symptom mentioned at the end of a long message must never go unseen.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
 MAX_CHARS = 1000
-"""Messages are cut to this many characters before anything else looks at them."""
+"""Exercise and intent matching read only this many characters of a message."""
+MAX_SCREEN_CHARS = 200_000
+"""The safety screen reads this much (a screen of 200 KB costs a few tens of milliseconds)."""
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.!?;,]")
@@ -55,7 +62,7 @@ PUNCTUATION = frozenset(".!?;,")
 
 def clean(text: str) -> str:
     """Unicode-normalised, case-folded text with control characters and symbols removed."""
-    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).translate(_APOSTROPHES).casefold()
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
     # Letters of other scripts survive NFKC; accents on Latin letters are dropped so that
     # "nórdic" still reads as "nordic".
     text = "".join(
@@ -77,9 +84,18 @@ def _expand(word: str) -> list[str]:
     return [word.replace("'", "")]
 
 
-@lru_cache(maxsize=4096)
 def words(text: str) -> tuple[str, ...]:
     """Canonical words and sentence punctuation, e.g. ``("can", "not", "walk", ".")``."""
+    # Only normal-sized messages are cached, so a flood of huge ones cannot fill memory.
+    return _cached_words(text) if len(text) <= MAX_CHARS else _words(text)
+
+
+@lru_cache(maxsize=4096)
+def _cached_words(text: str) -> tuple[str, ...]:
+    return _words(text)
+
+
+def _words(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for match in _WORD.findall(clean(text)):
         out.extend(_expand(match))
@@ -105,3 +121,59 @@ def stem(word: str) -> str:
                 return word
             return word[: -len(suffix)] + repl
     return word
+
+
+MAX_WORD = 30
+"""Longer "words" (pasted hashes, keyboard mashing) are never typo-corrected."""
+
+
+class Corrector:
+    """Reads an unknown word as the vocabulary word it is most likely a typo of.
+
+    One per stage (exercise names, intent examples, safety triggers), each with its own
+    vocabulary. RapidFuzz finds the nearest word; answers are cached in a bounded table that
+    is simply emptied when full, so arbitrary input can never grow memory.
+    """
+
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        known: Iterable[str] = (),
+        *,
+        min_score: float = 85.0,
+        min_length: int = 5,
+        short_edits: bool = False,
+        max_cache: int = 20_000,
+    ) -> None:
+        vocab = set(vocabulary)
+        self._vocab = sorted(w for w in vocab if len(w) >= min_length - 1)
+        # Four-letter words are only ever one slip away from each other ("pain"/"pian"), so
+        # where asked for they are compared by edit distance (a swap counts as one edit).
+        self._short = sorted(w for w in vocab if len(w) == 4) if short_edits else []
+        self._known = frozenset(vocab) | frozenset(known)
+        self._min_score = min_score
+        self._min_length = min_length
+        self._max_cache = max_cache
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, word: str) -> str:
+        if word in self._known or len(word) > MAX_WORD or not word.isalpha():
+            return word
+        if len(word) < self._min_length and not (self._short and len(word) == 4):
+            return word
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = self._nearest(word)
+            if len(self._cache) >= self._max_cache:
+                self._cache.clear()
+            self._cache[word] = cached
+        return cached
+
+    def _nearest(self, word: str) -> str:
+        if len(word) == 4:
+            short = process.extractOne(word, self._short, scorer=OSA.distance, score_cutoff=1)
+            return short[0] if short else word
+        best = process.extractOne(
+            word, self._vocab, scorer=fuzz.ratio, score_cutoff=self._min_score
+        )
+        return best[0] if best else word

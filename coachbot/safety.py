@@ -28,13 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from . import schema
 from .errors import DataError
 from .loader import display_path, read_yaml
 from .models import SEVERITIES, RedFlag
-from .normalize import PUNCTUATION, words
+from .normalize import MAX_CHARS, MAX_WORD, PUNCTUATION, Corrector, words
 
 GAP = 3
 """How many unrelated words ``*`` may skip inside a trigger."""
@@ -144,6 +142,20 @@ class _Cues:
     terminators: frozenset[int]
 
 
+_IRREGULAR = {"foot": "feet", "tooth": "teeth", "man": "men", "woman": "women"}
+
+
+def _number_forms(word: str) -> set[str]:
+    """A singular trigger word with its plural: "leg" also matches "legs". A plural stays
+    plural ("legs" in "can not feel my legs" means both legs, which is a different tier)."""
+    forms = {word}
+    if word in _IRREGULAR:
+        forms.add(_IRREGULAR[word])
+    elif len(word) >= 3 and word.isalpha() and not word.endswith("s"):
+        forms.add(word + "s")
+    return forms
+
+
 def _phrases(items: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(w for w in (tuple(words(i)) for i in items) if w)
 
@@ -209,7 +221,6 @@ class SafetyScreen:
                 for token in pattern.tokens:
                     vocab.update(token.options)
                     prefixes.update(token.prefixes)
-        self._vocab = sorted(w for w in vocab if len(w) >= TYPO_MIN_LENGTH - 1)
         # Words of the context lists are real words too: "years" must not become "year".
         context_words = {
             w
@@ -228,11 +239,17 @@ class SafetyScreen:
             for phrase in phrases
             for w in phrase
         }
-        self._known = frozenset(vocab | context_words)
-        self.vocabulary = self._known
+        self.vocabulary = frozenset(vocab | context_words)
         """Every word the rules use, so other stages never "correct" one into something else."""
         self._prefixes = tuple(sorted(prefixes))
-        self._corrections: dict[str, str] = {}
+        # Short words matter here ("pian" is "pain"), so four-letter typos are corrected too.
+        self._corrector = Corrector(
+            vocab,
+            context_words,
+            min_score=TYPO_MIN_SCORE,
+            min_length=TYPO_MIN_LENGTH,
+            short_edits=True,
+        )
         self._starts: dict[str, tuple[Pattern, ...]] = {}
 
     # -- compiling ---------------------------------------------------------------------------
@@ -253,7 +270,8 @@ class SafetyScreen:
                 elif alt.endswith("*") and len(alt) > 1:
                     prefixes.append(alt[:-1])
                 else:
-                    options.update(words(alt) or (alt,))
+                    for word in words(alt) or (alt,):
+                        options.update(_number_forms(word))
             tokens.append(_Token(frozenset(options), tuple(prefixes), optional))
         if not tokens or tokens[0].gap or tokens[0].optional:
             raise ValueError("a trigger must start with a word")
@@ -261,21 +279,13 @@ class SafetyScreen:
 
     # -- matching ----------------------------------------------------------------------------
     def _correct(self, word: str) -> str:
-        if word in self._known or len(word) < TYPO_MIN_LENGTH or word in PUNCTUATION:
+        if word in self.vocabulary or word in PUNCTUATION:
             return word
         if any(word.startswith(p) and len(word) - len(p) <= 4 for p in self._prefixes):
             # "flapping" is "flap*" plus an ending, not a typo of "flipping"; a long tail
             # ("breathlesness" after "breath*") is still worth correcting.
             return word
-        cached = self._corrections.get(word)
-        if cached is None:
-            best = process.extractOne(
-                word, self._vocab, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE
-            )
-            cached = best[0] if best else word
-            if len(self._corrections) < 100_000:  # bounded: arbitrary input must not grow it
-                self._corrections[word] = cached
-        return cached
+        return self._corrector(word)
 
     def _match_at(
         self, tokens: tuple[_Token, ...], text: Sequence[str], start: int
@@ -312,7 +322,9 @@ class SafetyScreen:
                 if word.startswith(prefix):
                     found.extend(patterns)
             cached = tuple(found)
-            if len(self._starts) < 100_000:  # bounded: arbitrary input must not grow it
+            if len(word) <= MAX_WORD:  # arbitrary junk must not grow the table
+                if len(self._starts) >= 20_000:
+                    self._starts.clear()
                 self._starts[word] = cached
         return cached
 
@@ -419,8 +431,11 @@ class SafetyScreen:
 
     # -- the screen --------------------------------------------------------------------------
     def assess(self, text: str) -> Assessment:
-        raw = words(text)
-        fixed = tuple(self._correct(w) for w in raw)
+        # Typos are corrected in the first MAX_CHARS characters; beyond that (a pasted essay)
+        # words are matched as written, which keeps a 200 KB message to milliseconds.
+        fixed = tuple(self._correct(w) for w in words(text[:MAX_CHARS]))
+        if len(text) > MAX_CHARS:
+            fixed += words(text[MAX_CHARS:])
         excluded = self._occurrences(fixed, self._exclusions)
         found = [
             match

@@ -254,7 +254,11 @@ INTENT = Obj(
 
 MESSAGES = Obj(
     required={"version": Version(), "messages": MapOf(Text())},
-    optional={"suggestions": MapOf(TEXTS), "follow_ups": MapOf(TEXTS)},
+    optional={
+        "suggestions": MapOf(TEXTS),
+        "follow_ups": MapOf(TEXTS),
+        "suggestion_sets": MapOf(TEXTS, keys=("red_flag", "see_professional", "default")),
+    },
 )
 
 GENERAL = Obj(
@@ -267,6 +271,7 @@ GENERAL = Obj(
         "filler": TEXTS,
         "other_exercises": TEXTS,
         "proper_nouns": TEXTS,
+        "suggested_exercises": TEXTS,
         "equipment_phrases": MapOf(ListOf(Text(), min_items=1)),
     },
 )
