@@ -62,7 +62,6 @@ STYLE = Style.from_dict(
         "prompt": "bold ansigreen",
     }
 )
-_NUMBER = re.compile(r"^\s*#?(\d{1,2})\s*[.)]?\s*$")
 _STEP = re.compile(r"^(\s*(?:-|\d{1,2}\.)\s)(.*)$")
 MAX_WIDTH = 100
 """Answers fold at the terminal's width, but no wider than this: long lines are hard to read."""
@@ -206,24 +205,14 @@ class ChatApp:
             return True
         if text.startswith("/"):
             return self.command(text.split()[0].lower())
-        reply = self.session.ask(self.picked(text))
-        # The session spells out "yes" / "the first one"; explain what was really answered.
+        reply = self.session.ask(text)
+        # The session reads "2", "the first one" or "yes" as the option it stands for; show
+        # which, and let /explain explain that question.
         self.last_question = self.session.last_text
+        if self.last_question and self.last_question != text:
+            self.emit([("class:dim", f"-> {self.last_question}\n")])
         self.show(reply)
         return True
-
-    def picked(self, text: str) -> str:
-        """A bare number picks that suggestion of the last reply, shown so the user sees it."""
-        match = _NUMBER.match(text)
-        last = self.session.last_reply
-        if match is None or last is None:
-            return text
-        index = int(match.group(1)) - 1
-        if not 0 <= index < len(last.suggestions):
-            return text
-        choice = last.suggestions[index]
-        self.emit([("class:dim", f"-> {choice}\n")])
-        return choice
 
     def command(self, name: str) -> bool:
         if name in QUIT:

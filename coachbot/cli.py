@@ -10,14 +10,18 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from .errors import CoachbotError
+from .errors import CoachbotError, UsageError
+
+if TYPE_CHECKING:
+    from .coach import Coach
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse prints usage plus a message; one line is friendlier and matches the contract.
-        raise CoachbotError(f"{self.prog}: {message} (see --help)")
+        raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
 def _data_options(parser: argparse.ArgumentParser) -> None:
@@ -35,9 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the whole reply as JSON")
     ask.add_argument("--explain", action="store_true", help="also print why this answer was chosen")
     _data_options(ask)
+    ask.set_defaults(handler=cmd_ask)
 
     check = sub.add_parser("check", help="validate the data files (file:line errors)")
     _data_options(check)
+    check.set_defaults(handler=cmd_check)
 
     from . import commands
 
@@ -45,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _coach(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _coach(args: argparse.Namespace) -> Coach:
     from .coach import Coach
 
     return Coach(knowledge=args.knowledge, intents=args.intents)
@@ -83,10 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.print_help()
-            return 2
-        handler = {"ask": cmd_ask, "check": cmd_check}.get(args.command) or args.handler
-        return int(handler(args))
+            raise UsageError(
+                'coachbot: no command given (try "coachbot chat", "coachbot ask QUESTION" '
+                "or coachbot --help)"
+            )
+        return int(args.handler(args))
     except CoachbotError as exc:
         print(
             f"coachbot: {exc}" if not str(exc).startswith("coachbot") else str(exc), file=sys.stderr

@@ -39,12 +39,9 @@ AMBIGUITY_MARGIN = 0.01
 EXERCISE_EVIDENCE = 0.10
 """Naming one of our exercises is evidence the question is in scope: the minimum score is
 lowered by this much when one is named."""
-FAQ_MARGIN = 0.0
-"""An exercise's own FAQ answer wins when it scores this much above the best intent."""
 MAX_SUGGESTIONS = 3
 
 SAFETY_INTENT = "safety_info"
-PRONOUNS = frozenset({"it", "this", "that", "them", "these", "those", "they"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +89,16 @@ class Coach:
         self.intents: Mapping[str, Intent] = files.intents
         self.messages = files.messages
         self.example_lines = files.lines
-        # Templates compile on first use (compiling all of them is most of the load time);
-        # ``compile_all`` - run by ``coachbot check`` and the tests - validates every one.
+        # Every template is parsed and its names checked now, so bad data fails here, not
+        # mid-conversation; turning them into code waits for first use, which halves load time.
+        for intent in self.intents.values():
+            for kind in ("response", "general"):
+                source = getattr(intent, kind)
+                if source is not None:
+                    try:
+                        render.check_template(source, intent.file, kind, intent.lines.get(kind))
+                    except DataError as exc:
+                        errors.append(exc)
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._template_lock = threading.Lock()
         self._check_aliases(errors)
@@ -107,7 +112,7 @@ class Coach:
             examples,
             self.general.synonyms,
             self.general.stopwords | self.general.pronouns,
-            ignore=PRONOUNS,
+            ignore=self.general.pronouns,
         )
         self.finder = EntityFinder(
             self.exercises,
@@ -168,7 +173,7 @@ class Coach:
         for i, w in enumerate(words_):
             if w in ("what", "how") and (i + 1 >= len(words_) or words_[i + 1] != "about"):
                 return False
-            if w not in self.general.filler:
+            if w not in self.general.filler and w not in self.general.pronouns:
                 return False
         return True
 
@@ -223,10 +228,23 @@ class Coach:
         ranking = tuple(self.matcher.rank(entities.rest, n=5))
         return Turn(entities, assessment, ranking, truncated)
 
-    def respond(self, text: str, context: Context) -> tuple[Reply, Context]:
-        """The reply to ``text`` given what the conversation knows, and the updated context."""
-        turn = self.analyse(text)
+    def respond(
+        self, text: str, context: Context, turn: Turn | None = None
+    ) -> tuple[Reply, Context]:
+        """The reply to ``text`` given what the conversation knows, and the updated context.
+
+        ``turn`` is ``analyse(text)`` when the caller has already worked it out.
+        """
+        turn = turn if turn is not None else self.analyse(text)
         reply, context = self._decide(turn, context)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%r -> intent=%s exercise=%s: %s",
+                text[:80],
+                reply.intent,
+                reply.exercise,
+                "; ".join(reply.notes),
+            )
         if turn.truncated:
             note = render.fill(self.messages["too_long"], limit=str(MAX_CHARS))
             reply = replace(reply, text=f"{reply.text}\n\n{note}")
@@ -322,7 +340,9 @@ class Coach:
             if ambiguous is not None:
                 names = [self.exercises[i].name for i in ambiguous.exercises]
                 text = render.fill(
-                    self.messages["which_of"], alias=ambiguous.text, names=render._join(names, "or")
+                    self.messages["which_of"],
+                    alias=ambiguous.text,
+                    names=render.join_names(names, "or"),
                 )
                 return (
                     Reply(
@@ -339,7 +359,9 @@ class Coach:
             if intent.general is None:
                 likely = self._likely_exercises()
                 names = [self.exercises[i].name for i in likely]
-                text = render.fill(self.messages["which_exercise"], names=render._join(names, "or"))
+                text = render.fill(
+                    self.messages["which_exercise"], names=render.join_names(names, "or")
+                )
                 return (
                     Reply(
                         text,
@@ -364,7 +386,7 @@ class Coach:
                     self.messages["missing_fact"],
                     topic=self._topic(intent.id),
                     name=ex.name,
-                    available=render._join(available),
+                    available=render.join_names(available),
                 )
                 return self._final(text, intent.id, exercise, best.score, level, context, notes)
         text = self.render_intent(
@@ -373,7 +395,7 @@ class Coach:
         return self._final(
             text,
             intent.id,
-            exercise if intent.needs_exercise else exercise,
+            exercise,
             best.score,
             level,
             context,
@@ -398,8 +420,12 @@ class Coach:
         if template is None:
             intent = self.intents[intent_id]
             with self._template_lock:
-                template = render.compile_template(getattr(intent, kind), intent.file, kind)
-                self._templates[key] = template
+                template = self._templates.get(key)  # another thread may have just made it
+                if template is None:
+                    template = render.compile_template(
+                        getattr(intent, kind), intent.file, kind, intent.lines.get(kind)
+                    )
+                    self._templates[key] = template
         return template
 
     def render_intent(
@@ -460,7 +486,7 @@ class Coach:
             return None
         sims = self.matcher.similarity(rest, self._faq_vectors[exercise])
         top = max(range(len(sims)), key=lambda i: (sims[i], -i))
-        if sims[top] > score + FAQ_MARGIN and sims[top] >= MIN_SCORE:
+        if sims[top] > score and sims[top] >= MIN_SCORE:
             faq = ex.faq[top]
             return faq.answer, faq.intent, sims[top]
         return None
@@ -480,8 +506,12 @@ class Coach:
         if best is not None and best.intent in category.answers_too and best.score >= MIN_SCORE:
             intent = best.intent
             if exercise is not None or self.intents[intent].general is not None:
-                answer = self.render_intent(intent, exercise, level, None, context.profile)
-                text = f"{text}\n\n{self.messages['after_escalation']}\n{answer}"
+                try:
+                    answer = self.render_intent(intent, exercise, level, None, context.profile)
+                except Exception:  # the escalation must go out whatever the coaching text does
+                    log.exception("could not render %s after a red flag", intent)
+                else:
+                    text = f"{text}\n\n{self.messages['after_escalation']}\n{answer}"
         flagged = context.flagged
         if (
             exercise is not None

@@ -20,7 +20,7 @@ from .models import Profile, Reply
 from .normalize import content_words
 
 if TYPE_CHECKING:
-    from .coach import Coach, Context
+    from .coach import Coach, Context, Turn
 
 STATE_VERSION = 1
 RESET_WORDS = frozenset({"/reset", "reset", "start over", "start again", "new topic", "/start"})
@@ -102,8 +102,9 @@ class Session:
             if picked is not None:
                 text = picked
             self.last_text = text
-            context = self._remember_profile(text, self._context)
-            reply, context = self.coach.respond(text, context)
+            turn = self.coach.analyse(text)
+            context = self._remember_profile(text, turn, self._context)
+            reply, context = self.coach.respond(text, context, turn)
             if reply.level and (reply.intent != "difficulty" or _about_self(text)):
                 # "I'm a beginner", "sets for a newbie": the level sticks. Asking whether an
                 # exercise suits beginners says nothing about the asker.
@@ -182,7 +183,7 @@ class Session:
             return tuple(names[c] for c in self._candidates)
         return self._offered
 
-    def _remember_profile(self, text: str, context: Context) -> Context:
+    def _remember_profile(self, text: str, turn: Turn, context: Context) -> Context:
         profile = context.profile
         joined = " " + " ".join(content_words(text)) + " "
         found = [
@@ -192,11 +193,10 @@ class Session:
         ]
         if found:
             profile = replace(profile, equipment=tuple(dict.fromkeys((*profile.equipment, *found))))
-        assessment = self.coach.screen.assess(text)
         categories = self.coach.screen.categories
         injuries = [
             h
-            for h in assessment.hits
+            for h in turn.assessment.hits
             if h.context in ("current", "historical") and categories[h.category].injury
         ]
         if injuries:

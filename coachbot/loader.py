@@ -264,7 +264,7 @@ def load_exercises(
     return _resolve_names(found)
 
 
-def _intent(doc: Mapping[str, Any], file: str) -> Intent:
+def _intent(doc: LocatedDict, file: str) -> Intent:
     return Intent(
         id=doc["id"],
         examples=tuple(str(e).strip() for e in doc["examples"]),
@@ -273,6 +273,7 @@ def _intent(doc: Mapping[str, Any], file: str) -> Intent:
         response=doc.get("response"),
         general=doc.get("general"),
         file=file,
+        lines=frozen_map(doc.key_lines),
     )
 
 

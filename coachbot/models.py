@@ -116,6 +116,8 @@ class Intent:
     response: str | None = None
     general: str | None = None
     file: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+    """The line of each key in the intent's file (for error messages)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,6 @@ _CONTRACTIONS = {
     "cannot": "can not",
     "won't": "will not",
     "wont": "will not",
-    "n't": " not",
     "i'm": "i am",
     "im": "i am",
     "it's": "it is",

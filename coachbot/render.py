@@ -28,7 +28,7 @@ _ENV = jinja2.Environment(
 )
 
 
-def _join(items: Any, last: str = "and") -> str:
+def join_names(items: Any, last: str = "and") -> str:
     """``["a", "b", "c"]`` -> ``"a, b and c"``."""
     items = [str(i) for i in items]
     if len(items) <= 1:
@@ -40,26 +40,33 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-_ENV.filters["join_and"] = _join
+_ENV.filters["join_and"] = join_names
 _ENV.filters["lower_first"] = _lower_first
 _BLANKS = re.compile(r"\n{3,}")
 
 
-def compile_template(source: str, file: str, field: str) -> jinja2.Template:
-    """A compiled template; syntax errors and unknown names become ``DataError``."""
+def check_template(source: str, file: str, field: str, line: int | None = None) -> None:
+    """Raise ``DataError`` for a syntax error or an unknown name. ``line`` is where the
+    template's YAML key is, so errors point at the template's own line in the file."""
     try:
         parsed = _ENV.parse(source)
     except jinja2.TemplateSyntaxError as exc:
-        raise DataError(
-            file, None, field, f"template syntax error on its line {exc.lineno}: {exc.message}"
-        ) from None
+        where = line + exc.lineno if line is not None else None
+        raise DataError(file, where, field, f"template syntax error: {exc.message}") from None
     # Names a template sets itself ({% set %}, loop variables) are not undeclared, even where
     # jinja2.meta cannot prove they are set on every branch.
     assigned = {n.name for n in parsed.find_all(nodes.Name) if n.ctx in ("store", "param")}
     unknown = meta.find_undeclared_variables(parsed) - CONTEXT_NAMES - assigned
     if unknown:
         names = ", ".join(sorted(unknown))
-        raise DataError(file, None, field, f"template uses unknown name(s): {names}")
+        raise DataError(file, line, field, f"template uses unknown name(s): {names}")
+
+
+def compile_template(
+    source: str, file: str, field: str, line: int | None = None
+) -> jinja2.Template:
+    """A compiled template; syntax errors and unknown names become ``DataError``."""
+    check_template(source, file, field, line)
     return _ENV.from_string(source)
 
 

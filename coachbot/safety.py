@@ -42,7 +42,6 @@ FOLLOWING_REACH = 3
 """How many words back a following negation reaches ("numbness" ... "gone")."""
 TYPO_MIN_SCORE = 85.0
 TYPO_MIN_LENGTH = 5
-CONTEXTS = ("current", "historical", "third_party", "hypothetical", "negated")
 
 
 @dataclass(frozen=True, slots=True)

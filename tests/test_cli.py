@@ -47,6 +47,7 @@ def test_ask_red_flag_json_carries_severity() -> None:
 @pytest.mark.parametrize(
     "args",
     [
+        (),
         ("ask",),
         ("nonsense-command",),
         ("ask", "--knowledge", "/no/such/folder", "hi"),
