@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .coach import Coach
 from .errors import DataError, DataErrors
-from .loader import OUT_OF_SCOPE, bundled_dir, display_path, load_intents
+from .loader import OUT_OF_SCOPE, bundled_dir, display_path, line_containing, load_intents
 from .models import SEVERITIES
 from .normalize import words
 from .render import compile_template
@@ -76,7 +76,7 @@ def _render_all(coach: Coach) -> list[DataError]:
                 problems.append(
                     DataError(
                         intent.file,
-                        None,
+                        intent.lines.get("response" if exercise else "general"),
                         "response" if exercise else "general",
                         f"fails for {exercise or 'no exercise'} / level {level}: {exc}",
                     )
@@ -86,7 +86,7 @@ def _render_all(coach: Coach) -> list[DataError]:
                 problems.append(
                     DataError(
                         intent.file,
-                        None,
+                        intent.lines.get("response" if exercise else "general"),
                         "response" if exercise else "general",
                         f"renders an empty or unfilled answer for {exercise} / {level}",
                     )
@@ -152,7 +152,7 @@ def _nothing_benign_trips_the_screen(coach: Coach, intents_dir: Path) -> list[Da
                 problems.append(
                     DataError(
                         ex.file,
-                        None,
+                        line_containing(ex.file, faq.question[:40]),
                         f"faq[{index}].question",
                         f"trips the safety screen ({flag.category}); rephrase it or the trigger",
                     )
@@ -187,7 +187,7 @@ def _every_trigger_escalates(coach: Coach, safety_file: Path) -> list[DataError]
                 problems.append(
                     DataError(
                         display_path(safety_file),
-                        None,
+                        line_containing(str(safety_file), f"- {trigger}"),
                         f"{category.id}.triggers",
                         f"{trigger!r} does not escalate its own sample {sample!r} "
                         f"(got {flag.severity if flag else 'nothing'})",

@@ -2,8 +2,9 @@
 
     text -> normalize -> safety screen -> exercise & level -> intent -> template -> Reply
 
-The safety screen runs first and nothing overrides it. Everything a ``Coach`` holds is
-immutable after construction, so one instance can serve every thread of a bot.
+The safety screen runs first and nothing overrides it. What a ``Coach`` knows is fixed after
+construction; its only moving parts are bounded caches (typo corrections, compiled templates)
+whose updates are safe to race, so one instance can serve every thread of a bot.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ import jinja2
 from . import render
 from .entities import Entities, EntityFinder
 from .errors import DataError, DataErrors
-from .loader import OUT_OF_SCOPE, General, bundled_dir, load_exercises, load_general, load_intents
+from .loader import (
+    OUT_OF_SCOPE,
+    General,
+    bundled_dir,
+    line_containing,
+    load_exercises,
+    load_general,
+    load_intents,
+)
 from .matcher import IntentMatcher, Match
 from .models import Exercise, Intent, Profile, RedFlag, Reply
 from .normalize import MAX_CHARS, MAX_SCREEN_CHARS, content_words, words
@@ -142,13 +151,13 @@ class Coach:
     def _check_aliases(self, errors: list[DataError]) -> None:
         owner: dict[tuple[str, ...], str] = {}
         for ex in self.exercises.values():
-            for alias in (*ex.aliases, ex.name.lower()):
-                key = content_words(alias)
+            names = {content_words(a): a for a in (ex.name.lower(), *ex.aliases)}
+            for key, alias in names.items():
                 if key in owner and owner[key] != ex.id:
                     errors.append(
                         DataError(
                             ex.file,
-                            None,
+                            line_containing(ex.file, alias),
                             "aliases",
                             f"'{alias}' is also an alias of {owner[key]} (list it under "
                             "shared_aliases in general.yaml if it means both)",
@@ -161,7 +170,7 @@ class Coach:
                     errors.append(
                         DataError(
                             self.general.file,
-                            None,
+                            line_containing(self.general.file, ex_id),
                             f"shared_aliases[{alias}]",
                             f"unknown exercise id '{ex_id}'",
                         )
@@ -251,84 +260,42 @@ class Coach:
         return reply, context
 
     def _decide(self, turn: Turn, context: Context) -> tuple[Reply, Context]:
-        ents, ranking = turn.entities, turn.ranking
-        notes: list[str] = []
+        """The reply: the red-flag screen first, then the intent, then what to say."""
+        ents = turn.entities
         level = ents.level or context.profile.level
         mentioned = ents.exercise_ids
         exercise = mentioned[0] if mentioned else context.exercise
-        best = ranking[0] if ranking else None
-        if best is not None:
-            notes.append(f"best intent {best.intent} {best.score:.3f} via {best.example!r}")
+        notes: list[str] = []
 
         flag = turn.assessment.red_flag
         if flag is not None:
             return self._red_flag_reply(flag, turn, exercise, level, context)
-
         if not ents.rest and not ents.mentions:
             return Reply(self.messages["empty"], suggestions=self._suggest("none", None)), context
 
-        if ents.mentions and self._only_filler(ents.rest):
-            # Just a name: it answers a pending question ("which exercise?" -> "ghr"), repeats
-            # the last question for another exercise ("and nordics?"), or asks what it is.
-            follow = context.pending or context.intent or "overview"
-            if follow not in self.intents or follow in ("greeting", "thanks", "goodbye", "help"):
-                follow = "overview"
-            best = Match(follow, 1.0, "")
-            context = replace(context, pending=None)
-        if turn.assessment.educational and (
-            best is None or best.intent in (SAFETY_INTENT, OUT_OF_SCOPE) or best.score < MIN_SCORE
-        ):
-            best = Match(SAFETY_INTENT, max(best.score if best else 0.0, MIN_SCORE), "")
-
-        if not ents.mentions and self._mentions_other_exercise(ents.rest):
-            notes.append("names an exercise this coach does not cover")
-            best = Match(OUT_OF_SCOPE, best.score if best else 0.0, "")
+        best, context = self._choose(turn, context, notes)
         floor = MIN_SCORE - (EXERCISE_EVIDENCE if mentioned else 0.0)
         if best is None or best.intent == OUT_OF_SCOPE or best.score < floor:
-            key = (
-                "out_of_scope"
-                if best is not None and best.intent == OUT_OF_SCOPE
-                else "not_understood"
+            key = "out_of_scope" if best is not None and best.intent == OUT_OF_SCOPE else None
+            reply = Reply(
+                self.messages[key or "not_understood"],
+                confidence=best.score if best else 0.0,
+                suggestions=self._suggest("none", exercise),
+                level=level,
+                notes=tuple(notes),
             )
-            return (
-                Reply(
-                    self.messages[key],
-                    confidence=best.score if best else 0.0,
-                    suggestions=self._suggest("none", exercise),
-                    level=level,
-                    notes=tuple(notes),
-                ),
-                # "I've never done nordics before": not a question, but later ones are about it.
-                replace(context, exercise=mentioned[0]) if mentioned else context,
-            )
+            # "I've never done nordics before": not a question, but later ones are about it.
+            return reply, replace(context, exercise=mentioned[0]) if mentioned else context
 
-        runner_up = next((m for m in ranking[1:] if m.intent != OUT_OF_SCOPE), None)
+        runner_up = next((m for m in turn.ranking[1:] if m.intent != OUT_OF_SCOPE), None)
         if (
             runner_up is not None
             and best.score - runner_up.score < AMBIGUITY_MARGIN
             and best.example  # a forced choice (bare name, safety) is never ambiguous
         ):
-            options = " or ".join(
-                f'"{self._question(m.intent, exercise)}"' for m in (best, runner_up)
-            )
-            return (
-                Reply(
-                    render.fill(self.messages["which_intent"], options=options),
-                    confidence=best.score,
-                    exercise=exercise,
-                    suggestions=(
-                        self._question(best.intent, exercise),
-                        self._question(runner_up.intent, exercise),
-                    ),
-                    candidates=(best.intent, runner_up.intent),
-                    level=level,
-                    notes=tuple(notes),
-                ),
-                context,
-            )
+            return self._which_intent(best, runner_up, exercise, level, notes), context
 
         intent = self.intents[best.intent]
-        ambiguous = ents.ambiguous if not mentioned else None
         if exercise is not None and intent.needs_exercise and best.example:
             faq = self._faq(exercise, ents.rest, best.score)
             if faq is not None:
@@ -336,7 +303,10 @@ class Coach:
                 notes.append(f"answered from the {exercise} FAQ ({score:.3f})")
                 return self._final(answer, faq_intent, exercise, score, level, context, notes)
 
-        if intent.needs_exercise and (exercise is None or ambiguous is not None):
+        ambiguous = ents.ambiguous if not mentioned else None
+        if intent.needs_exercise and (
+            ambiguous is not None or (exercise is None and intent.general is None)
+        ):
             if ambiguous is not None:
                 names = [self.exercises[i].name for i in ambiguous.exercises]
                 text = render.fill(
@@ -344,63 +314,99 @@ class Coach:
                     alias=ambiguous.text,
                     names=render.join_names(names, "or"),
                 )
-                return (
-                    Reply(
-                        text,
-                        intent=intent.id,
-                        confidence=best.score,
-                        level=level,
-                        suggestions=tuple(names),
-                        candidates=ambiguous.exercises,
-                        notes=tuple(notes),
-                    ),
-                    replace(context, intent=intent.id, pending=intent.id),
-                )
-            if intent.general is None:
-                likely = self._likely_exercises()
-                names = [self.exercises[i].name for i in likely]
+                candidates = ambiguous.exercises
+            else:
+                candidates = self._likely_exercises()
+                names = [self.exercises[i].name for i in candidates]
                 text = render.fill(
                     self.messages["which_exercise"], names=render.join_names(names, "or")
                 )
-                return (
-                    Reply(
-                        text,
-                        intent=intent.id,
-                        confidence=best.score,
-                        level=level,
-                        suggestions=tuple(names),
-                        candidates=likely,
-                        notes=tuple(notes),
-                    ),
-                    replace(context, intent=intent.id, pending=intent.id),
-                )
+            reply = Reply(
+                text,
+                intent=intent.id,
+                confidence=best.score,
+                level=level,
+                suggestions=tuple(names),
+                candidates=candidates,
+                notes=tuple(notes),
+            )
+            return reply, replace(context, intent=intent.id, pending=intent.id)
 
         other = mentioned[1] if len(mentioned) > 1 else None
+        text = self._answer_text(intent, exercise, level, other, context.profile)
+        return self._final(text, intent.id, exercise, best.score, level, context, notes)
+
+    def _choose(
+        self, turn: Turn, context: Context, notes: list[str]
+    ) -> tuple[Match | None, Context]:
+        """The intent to answer: the ranking's best, unless the message is only a name, asks
+        about warning signs, or is about an exercise this coach does not cover."""
+        ents = turn.entities
+        best = turn.ranking[0] if turn.ranking else None
+        if best is not None:
+            notes.append(f"best intent {best.intent} {best.score:.3f} via {best.example!r}")
+        if ents.mentions and self._only_filler(ents.rest):
+            # Just a name: it answers a pending question ("which exercise?" -> "ghr"), repeats
+            # the last question for another exercise ("and nordics?"), or asks what it is.
+            follow = context.pending or context.intent or "overview"
+            if follow not in self.intents or self.intents[follow].response is None:
+                follow = "overview"
+            notes.append(f"a name alone: answering {follow}")
+            return Match(follow, 1.0, ""), replace(context, pending=None)
+        if turn.assessment.educational and (
+            best is None or best.intent in (SAFETY_INTENT, OUT_OF_SCOPE) or best.score < MIN_SCORE
+        ):
+            notes.append("asks about warning signs")
+            return Match(SAFETY_INTENT, max(best.score if best else 0.0, MIN_SCORE), ""), context
+        if not ents.mentions and self._mentions_other_exercise(ents.rest):
+            notes.append("names an exercise this coach does not cover")
+            return Match(OUT_OF_SCOPE, best.score if best else 0.0, ""), context
+        return best, context
+
+    def _which_intent(
+        self,
+        best: Match,
+        runner_up: Match,
+        exercise: str | None,
+        level: str | None,
+        notes: list[str],
+    ) -> Reply:
+        questions = (
+            self._question(best.intent, exercise),
+            self._question(runner_up.intent, exercise),
+        )
+        options = " or ".join(f'"{q}"' for q in questions)
+        return Reply(
+            render.fill(self.messages["which_intent"], options=options),
+            confidence=best.score,
+            exercise=exercise,
+            suggestions=questions,
+            candidates=(best.intent, runner_up.intent),
+            level=level,
+            notes=tuple(notes),
+        )
+
+    def _answer_text(
+        self,
+        intent: Intent,
+        exercise: str | None,
+        level: str | None,
+        other: str | None,
+        profile: Profile,
+    ) -> str:
+        """The rendered answer, or an honest "I don't have that" when a fact is missing."""
         ex = self.exercises.get(exercise) if exercise else None
-        use_general = ex is None or not intent.needs_exercise or intent.response is None
-        if not use_general and ex is not None:
-            missing = [f for f in intent.requires if not ex.has(f)]
-            if missing:
-                available = [self._topic(i) for i in ("how_to", "sets_reps", "easier_variation")]
-                text = render.fill(
-                    self.messages["missing_fact"],
-                    topic=self._topic(intent.id),
-                    name=ex.name,
-                    available=render.join_names(available),
-                )
-                return self._final(text, intent.id, exercise, best.score, level, context, notes)
-        text = self.render_intent(
-            intent.id, None if use_general else exercise, level, other, context.profile
-        )
-        return self._final(
-            text,
-            intent.id,
-            exercise,
-            best.score,
-            level,
-            context,
-            notes,
-        )
+        if ex is None or not intent.needs_exercise or intent.response is None:
+            return self.render_intent(intent.id, None, level, other, profile)
+        if any(not ex.has(f) for f in intent.requires):
+            available = [self._topic(i) for i in ("how_to", "sets_reps", "easier_variation")]
+            return render.fill(
+                self.messages["missing_fact"],
+                topic=self._topic(intent.id),
+                name=ex.name,
+                available=render.join_names(available),
+            )
+        return self.render_intent(intent.id, ex.id, level, other, profile)
 
     def compile_all(self) -> list[DataError]:
         """Compile every template now; the problems found (syntax, unknown names)."""

@@ -1,8 +1,8 @@
 """Reading the YAML data folders into frozen records, validating everything on the way.
 
-``load_exercises`` / ``load_intents`` / ``load_general`` / ``load_messages`` each return the
-records of one folder or file; every problem found is collected and raised together as
-``DataErrors`` (each "file:line: field.path: message").
+``load_exercises`` / ``load_intents`` (with ``_messages.yaml``) / ``load_general`` each return
+the records of one folder or file and append every problem they find to an error list, which
+the ``Coach`` raises together as ``DataErrors`` (each "file:line: field.path: message").
 """
 
 from __future__ import annotations
@@ -127,7 +127,22 @@ def _checked(path: Path, shape: schema.Shape, errors: list[DataError]) -> Locate
 def _yaml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise DataError(display_path(folder), None, "", "not a folder")
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    paths = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    stems = [p.stem for p in paths]
+    for path in paths:
+        if stems.count(path.stem) > 1:
+            raise DataError(display_path(path), None, "", "another file has the same name")
+    return paths
+
+
+def line_containing(file: str, needle: str) -> int | None:
+    """The first line of ``file`` that contains ``needle`` (for problems found after loading,
+    when the record no longer knows where it came from)."""
+    try:
+        lines = Path(file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, line in enumerate(lines, 1) if needle in line), None)
 
 
 def _text(value: Any) -> str:

@@ -1,8 +1,8 @@
 """Turning an intent's Jinja2 template and an exercise's facts into answer text.
 
-Templates are compiled once at load with ``StrictUndefined``: a misspelt variable is an error
-the moment the template is rendered (``coachbot check`` renders every intent for every
-exercise), never an empty slot in an answer.
+Templates use ``StrictUndefined``. They are parsed and their names checked when the data loads,
+turned into code on first use, and ``coachbot check`` renders every intent for every exercise,
+so a misspelt variable is an error before anyone sees it, never an empty slot in an answer.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def test_an_alias_claimed_by_two_exercises_is_reported(data: tuple[Path, Path]) 
     knowledge, intents = data
     _replace(knowledge / "exercises" / "hip-thrust.yaml", "aliases:\n", "aliases:\n  - nordics\n")
     problems = [str(p) for p in check(knowledge, intents)]
-    assert any("'nordics' is also an alias" in p for p in problems), problems
+    assert any(re.search(r"\.yaml:\d+: aliases: 'nordics' is also an alias", p) for p in problems)
 
 
 def test_yaml_syntax_error_names_the_line(data: tuple[Path, Path]) -> None:
