@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import nodes
 
 from .errors import DataError
 
@@ -53,13 +53,16 @@ def check_template(source: str, file: str, field: str, line: int | None = None) 
     except jinja2.TemplateSyntaxError as exc:
         where = line + exc.lineno if line is not None else None
         raise DataError(file, where, field, f"template syntax error: {exc.message}") from None
-    # Names a template sets itself ({% set %}, loop variables) are not undeclared, even where
-    # jinja2.meta cannot prove they are set on every branch.
-    assigned = {n.name for n in parsed.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    unknown = meta.find_undeclared_variables(parsed) - CONTEXT_NAMES - assigned
+    # Every name read must be a context name, a Jinja global, "loop", or one the template
+    # sets itself ({% set %}, loop variables). A plain walk of the tree: jinja2.meta's scope
+    # analysis is several times slower and this check runs at every load.
+    names = {(n.name, n.ctx) for n in parsed.find_all(nodes.Name)}
+    assigned = {name for name, ctx in names if ctx in ("store", "param")}
+    read = {name for name, ctx in names if ctx == "load"}
+    unknown = read - CONTEXT_NAMES - assigned - set(_ENV.globals) - {"loop"}
     if unknown:
-        names = ", ".join(sorted(unknown))
-        raise DataError(file, line, field, f"template uses unknown name(s): {names}")
+        listed = ", ".join(sorted(unknown))
+        raise DataError(file, line, field, f"template uses unknown name(s): {listed}")
 
 
 def compile_template(
