@@ -280,11 +280,14 @@ class SafetyScreen:
     def _correct(self, word: str) -> str:
         if word in self.vocabulary or word in PUNCTUATION:
             return word
-        if any(word.startswith(p) and len(word) - len(p) <= 4 for p in self._prefixes):
+        fixed = self._corrector(word)
+        if fixed != word and any(
+            word.startswith(p) and len(word) - len(p) <= 4 for p in self._prefixes
+        ):
             # "flapping" is "flap*" plus an ending, not a typo of "flipping"; a long tail
             # ("breathlesness" after "breath*") is still worth correcting.
             return word
-        return self._corrector(word)
+        return fixed
 
     def _match_at(
         self, tokens: tuple[_Token, ...], text: Sequence[str], start: int
@@ -435,11 +438,12 @@ class SafetyScreen:
         fixed = tuple(self._correct(w) for w in words(text[:MAX_CHARS]))
         if len(text) > MAX_CHARS:
             fixed += words(text[MAX_CHARS:])
+        found = self._find(fixed)
+        if not found:
+            return Assessment((), None)  # most messages: no trigger, no context to work out
         excluded = self._occurrences(fixed, self._exclusions)
         found = [
-            match
-            for match in self._find(fixed)
-            if not any(a < match[2] and match[1] < b for a, b in excluded)
+            match for match in found if not any(a < match[2] and match[1] < b for a, b in excluded)
         ]
         # A negation that is a word of any trigger match ("can not pee") or of a
         # pseudo-negation ("not sure if") is part of that phrase, not a negation.
