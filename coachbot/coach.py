@@ -296,7 +296,10 @@ class Coach:
             return self._which_intent(best, runner_up, exercise, level, notes), context
 
         intent = self.intents[best.intent]
-        if exercise is not None and intent.needs_exercise and best.example:
+        # A fixed FAQ answer cannot use what the user told us; a template that reads the
+        # profile (alternatives for a home gym, cautions after an injury) answers instead.
+        personalised = context.profile != Profile() and "profile" in (intent.response or "")
+        if exercise is not None and intent.needs_exercise and best.example and not personalised:
             faq = self._faq(exercise, ents.rest, best.score)
             if faq is not None:
                 answer, faq_intent, score = faq
@@ -518,13 +521,12 @@ class Coach:
                     log.exception("could not render %s after a red flag", intent)
                 else:
                     text = f"{text}\n\n{self.messages['after_escalation']}\n{answer}"
+        # Remember the warning for the exercise the message names (a symptom reported on its
+        # own is not pinned on whatever exercise the conversation was about).
+        named = turn.entities.exercise_ids[:1]
         flagged = context.flagged
-        if (
-            exercise is not None
-            and flag.context in ("current", "historical")
-            and exercise not in flagged
-        ):
-            flagged = (*flagged, exercise)
+        if named and flag.context in ("current", "historical") and named[0] not in flagged:
+            flagged = (*flagged, named[0])
         key = "see_professional" if flag.severity == "see_professional" else "red_flag"
         suggestions = self.suggestion_sets.get(key, ())
         reply = Reply(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import UsageError
 from .models import Profile, Reply
 from .normalize import content_words
+from .render import join_names
 
 if TYPE_CHECKING:
     from .coach import Coach, Context, Turn
@@ -104,7 +105,11 @@ class Session:
             self.last_text = text
             turn = self.coach.analyse(text)
             context = self._remember_profile(text, turn, self._context)
-            reply, context = self.coach.respond(text, context, turn)
+            if self._only_about_self(text, turn, context):
+                # "I'm a beginner", "I train at home with no bench": nothing to answer yet.
+                reply = self._noted(context.profile)
+            else:
+                reply, context = self.coach.respond(text, context, turn)
             if reply.level and (reply.intent != "difficulty" or _about_self(text)):
                 # "I'm a beginner", "sets for a newbie": the level sticks. Asking whether an
                 # exercise suits beginners says nothing about the asker.
@@ -183,8 +188,28 @@ class Session:
             return tuple(names[c] for c in self._candidates)
         return self._offered
 
+    def _only_about_self(self, text: str, turn: Turn, context: Context) -> bool:
+        """A statement that told us something about the user and asked nothing."""
+        if context.profile == self._context.profile or turn.assessment.red_flag is not None:
+            return False
+        if "?" in text or turn.entities.mentions:
+            return False
+        return self.coach.general.question_words.isdisjoint(content_words(text))
+
+    def _noted(self, profile: Profile) -> Reply:
+        facts = []
+        if profile.level:
+            facts.append(f"you're at {profile.level} level")
+        facts.extend(profile.equipment)
+        if profile.injury:
+            facts.append(f"you mentioned {profile.injury}")
+        text = self.coach.messages["noted"].format(facts=join_names(facts))
+        return Reply(text, level=profile.level, suggestions=self.coach.suggestion_sets["noted"])
+
     def _remember_profile(self, text: str, turn: Turn, context: Context) -> Context:
         profile = context.profile
+        if turn.entities.level and _about_self(text):
+            profile = replace(profile, level=turn.entities.level)
         joined = " " + " ".join(content_words(text)) + " "
         found = [
             key

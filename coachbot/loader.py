@@ -377,6 +377,7 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
         "flag_reminder",
         "after_escalation",
         "reset",
+        "noted",
     } - set(messages)
     if missing:
         errors.append(
@@ -412,6 +413,7 @@ class General:
     other_exercises: frozenset[tuple[str, ...]]
     proper_nouns: frozenset[str]
     suggested_exercises: tuple[str, ...]
+    question_words: frozenset[str]
 
 
 def load_general(path: Path, errors: list[DataError]) -> General:
@@ -419,7 +421,7 @@ def load_general(path: Path, errors: list[DataError]) -> General:
     if doc is None:
         empty: frozenset[str] = frozenset()
         return General(
-            display_path(path), {}, {}, {}, empty, empty, empty, {}, frozenset(), empty, ()
+            display_path(path), {}, {}, {}, empty, empty, empty, {}, frozenset(), empty, (), empty
         )
     return General(
         file=display_path(path),
@@ -436,4 +438,5 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         other_exercises=frozenset(content_words(p) for p in doc.get("other_exercises") or ()),
         proper_nouns=frozenset(doc.get("proper_nouns") or ()),
         suggested_exercises=tuple(doc.get("suggested_exercises") or ()),
+        question_words=frozenset(doc.get("question_words") or ()),
     )

@@ -257,7 +257,7 @@ MESSAGES = Obj(
     optional={
         "suggestions": MapOf(TEXTS),
         "follow_ups": MapOf(TEXTS),
-        "suggestion_sets": MapOf(TEXTS, keys=("red_flag", "see_professional", "default")),
+        "suggestion_sets": MapOf(TEXTS, keys=("red_flag", "see_professional", "default", "noted")),
     },
 )
 
@@ -272,6 +272,7 @@ GENERAL = Obj(
         "other_exercises": TEXTS,
         "proper_nouns": TEXTS,
         "suggested_exercises": TEXTS,
+        "question_words": TEXTS,
         "equipment_phrases": MapOf(ListOf(Text(), min_items=1)),
     },
 )

@@ -93,3 +93,27 @@ def test_coach_reply_keeps_one_conversation_per_chat(coach: Coach) -> None:
     coach.reply("chat-a", "how do i do a nordic curl?")
     assert coach.reply("chat-a", "how many reps?").exercise == "nordic-hamstring-curl"
     assert coach.reply("chat-b", "how many reps?").exercise is None
+
+
+def test_a_statement_about_yourself_is_noted_not_answered(coach: Coach) -> None:
+    session = coach.session()
+    reply = session.ask("im a beginner and i train at home with no bench")
+    assert reply.intent is None and reply.red_flag is None
+    assert "beginner" in reply.text and "no bench" in reply.text
+    assert len(reply.suggestions) >= 2
+    assert session.ask("how many sets of hip thrusts").level == "beginner"
+
+
+def test_remembered_equipment_shapes_the_alternatives(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("i train at home with no bench")
+    reply = session.ask("what can i do instead of the glute ham raise")
+    assert reply.intent == "alternatives"
+    assert "suit your setup" in reply.text
+
+
+def test_a_symptom_alone_is_not_pinned_on_the_last_exercise(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("how do i do a glute ham raise")
+    assert session.ask("i strained my hamstring last month").red_flag is not None
+    assert "warning sign" not in session.ask("how many sets of ghr").text
