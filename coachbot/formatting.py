@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -96,55 +96,37 @@ def _markdown_escape(body: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", body)
 
 
+def _render(text: str, escape: Callable[[str], str], shapes: Mapping[str, str]) -> str:
+    """Each line escaped, then shaped by its kind (``{body}``, ``{number}``)."""
+    return _join(
+        shapes.get(line.kind, "{body}").format(body=escape(line.body), number=line.number)
+        for line in parse(text)
+    )
+
+
+def _html_escape(body: str) -> str:
+    return html.escape(body, quote=False)
+
+
 def to_html(text: str) -> str:
     """HTML for Telegram's ``parse_mode="HTML"`` subset: ``<b>`` headings, "• " bullets.
 
     Telegram keeps newlines and has no list tags, so lists stay one item per line.
     """
-    out: list[str] = []
-    for line in parse(text):
-        body = html.escape(line.body, quote=False)
-        if line.kind == "heading":
-            out.append(f"<b>{body}</b>")
-        elif line.kind == "bullet":
-            out.append(f"• {body}")
-        elif line.kind == "step":
-            out.append(f"{line.number}. {body}")
-        else:
-            out.append(body)
-    return _join(out)
+    shapes = {"heading": "<b>{body}</b>", "bullet": "• {body}", "step": "{number}. {body}"}
+    return _render(text, _html_escape, shapes)
 
 
 def to_telegram_markdown_v2(text: str) -> str:
     """Telegram ``parse_mode="MarkdownV2"``: every reserved character escaped, bold headings."""
-    out: list[str] = []
-    for line in parse(text):
-        body = _MARKDOWN_V2_SPECIAL.sub(r"\\\1", line.body)
-        if line.kind == "heading":
-            out.append(f"*{body}*")
-        elif line.kind == "bullet":
-            out.append(f"• {body}")
-        elif line.kind == "step":
-            out.append(f"{line.number}\\. {body}")
-        else:
-            out.append(body)
-    return _join(out)
+    shapes = {"heading": "*{body}*", "bullet": "• {body}", "step": "{number}\\. {body}"}
+    return _render(text, lambda body: _MARKDOWN_V2_SPECIAL.sub(r"\\\1", body), shapes)
 
 
 def to_slack_mrkdwn(text: str) -> str:
     """Slack ``mrkdwn``: ``*bold*`` headings, "• " bullets; ``&``, ``<`` and ``>`` escaped."""
-    out: list[str] = []
-    for line in parse(text):
-        body = html.escape(line.body, quote=False)
-        if line.kind == "heading":
-            out.append(f"*{body}*")
-        elif line.kind == "bullet":
-            out.append(f"• {body}")
-        elif line.kind == "step":
-            out.append(f"{line.number}. {body}")
-        else:
-            out.append(body)
-    return _join(out)
+    shapes = {"heading": "*{body}*", "bullet": "• {body}", "step": "{number}. {body}"}
+    return _render(text, _html_escape, shapes)
 
 
 # -- splitting ------------------------------------------------------------------------------
