@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+
 from .models import Exercise
 from .normalize import PUNCTUATION, Corrector, content_words
 
@@ -65,6 +67,31 @@ def _variants(words: tuple[str, ...]) -> set[tuple[str, ...]]:
     return out
 
 
+def _canonical_spellings(phrases: Mapping[tuple[str, ...], object]) -> dict[str, str]:
+    """Misspellings listed as aliases ("stabilty ball hamstring curl") mapped onto the common
+    spelling, so that one misspelt word also works inside every other alias of that phrase."""
+    counts: dict[str, int] = {}
+    for phrase in phrases:
+        for word in set(phrase):
+            counts[word] = counts.get(word, 0) + 1
+    common = sorted(w for w, n in counts.items() if n >= 3 and len(w) >= TYPO_MIN_LENGTH)
+    out: dict[str, str] = {}
+    for word, n in counts.items():
+        if n > 2 or len(word) < TYPO_MIN_LENGTH or word in common:
+            continue
+        best = process.extractOne(word, common, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE)
+        # A typo keeps the first letter and roughly the length; "hipbridges" or "naturalghr"
+        # are run-together names, not misspellings of "bridges" or "natural".
+        if (
+            best is not None
+            and counts[best[0]] >= 2 * n
+            and best[0][0] == word[0]
+            and abs(len(best[0]) - len(word)) <= 2
+        ):
+            out[word] = best[0]
+    return out
+
+
 class EntityFinder:
     """Finds exercise and level mentions; built once, safe to share between threads."""
 
@@ -88,12 +115,17 @@ class EntityFinder:
         for level, phrases in levels.items():
             for phrase in phrases:
                 self._levels[content_words(phrase)] = level
+        self._canonical = _canonical_spellings(self._phrases)
+        self._phrases = {
+            tuple(self._canonical.get(w, w) for w in phrase): ids
+            for phrase, ids in sorted(self._phrases.items(), key=lambda item: len(item[1]))
+        }
         self._max_len = max((len(p) for p in [*self._phrases, *self._levels]), default=1)
         alias_words = {w for phrase in self._phrases for w in phrase}
         level_words = {w for phrase in self._levels for w in phrase}
         self.correct = Corrector(
             alias_words | level_words,
-            known_words,
+            {*known_words, *self._canonical},
             min_score=TYPO_MIN_SCORE,
             min_length=TYPO_MIN_LENGTH,
         )
@@ -101,7 +133,8 @@ class EntityFinder:
 
     def find(self, words: tuple[str, ...]) -> Entities:
         """Exercise mentions (longest alias first), the level, and the words left over."""
-        fixed = tuple(self.correct(w) for w in words)
+        canonical = self._canonical
+        fixed = tuple(canonical.get(c, c) for c in map(self.correct, words))
         mentions: list[Mention] = []
         level: str | None = None
         rest: list[str] = []

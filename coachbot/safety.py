@@ -34,7 +34,7 @@ from .loader import display_path, read_yaml
 from .models import SEVERITIES, RedFlag
 from .normalize import MAX_CHARS, MAX_WORD, PUNCTUATION, Corrector, words
 
-GAP = 3
+GAP = 4
 """How many unrelated words ``*`` may skip inside a trigger."""
 NEGATION_REACH = 5
 """How many words a preceding negation reaches ("no" ... "numbness")."""

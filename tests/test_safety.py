@@ -287,3 +287,22 @@ def test_session_remembers_a_red_flag(coach: Coach) -> None:
     session.ask("felt a pop in my hamstring doing nordics")
     reply = session.ask("how many sets of nordics")
     assert "checked" in reply.text.lower()
+
+
+def test_second_safety_set_emergencies_are_all_caught_and_benign_pass(coach: Coach) -> None:
+    """The independently written second set (tests/data/safety_fresh.yaml)."""
+    order = ["emergency", "urgent", "see_professional", None]
+    data = yaml.safe_load((Path(__file__).parent / "data" / "safety_fresh.yaml").read_text())
+    missed, under, alarms = [], [], []
+    for message in data["messages"]:
+        flag = coach.screen.screen(message["text"])
+        got = flag.severity if flag else None
+        if message["severity"] == "emergency" and got != "emergency":
+            missed.append(message["text"])
+        if message["severity"] and order.index(got) - order.index(message["severity"]) >= 2:
+            under.append(message["text"])
+        if message["kind"] == "benign" and got is not None:
+            alarms.append(message["text"])
+    benign = sum(m["kind"] == "benign" for m in data["messages"])
+    assert missed == [] and under == []
+    assert len(alarms) / benign <= 0.05, alarms
