@@ -7,8 +7,10 @@
 """
 
 from .coach import AMBIGUITY_MARGIN, MIN_SCORE, Coach
+from .dialogue import Session
 from .errors import CoachbotError, DataError, DataErrors, UsageError
 from .models import RedFlag, Reply
+from .store import MemoryStore, Responder, SessionStore, SQLiteStore
 
 __all__ = [
     "AMBIGUITY_MARGIN",
@@ -17,8 +19,13 @@ __all__ = [
     "CoachbotError",
     "DataError",
     "DataErrors",
+    "MemoryStore",
     "RedFlag",
     "Reply",
+    "Responder",
+    "SQLiteStore",
+    "Session",
+    "SessionStore",
     "UsageError",
 ]
 __version__ = "0.1.0"
