@@ -109,10 +109,33 @@ def content_words(text: str) -> tuple[str, ...]:
 _SUFFIXES = (("ies", "y"), ("ing", ""), ("ness", ""), ("ed", ""), ("es", "e"), ("s", ""))
 
 
+_WHOLE_WORDS = frozenset(
+    {
+        "evening",
+        "morning",
+        "thing",
+        "nothing",
+        "something",
+        "anything",
+        "everything",
+        "during",
+        "string",
+        "spring",
+        "bring",
+        "being",
+        "ceiling",
+        "feeling",
+        "ring",
+        "king",
+    }
+)
+"""Words whose "-ing" is not a suffix ("evening" is not "even" + "-ing")."""
+
+
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to make "reps"/"rep" and "curling"/"curl" meet."""
-    if len(word) <= 3 or word.isdigit():
+    if len(word) <= 3 or word.isdigit() or word in _WHOLE_WORDS:
         return word
     for suffix, repl in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -170,8 +193,10 @@ class Corrector:
 
     def _nearest(self, word: str) -> str:
         if len(word) == 4:
+            # Only a swap of two neighbouring letters ("pian" -> "pain"): a changed letter
+            # makes another real word too often ("slot" is not "clot").
             short = process.extractOne(word, self._short, scorer=OSA.distance, score_cutoff=1)
-            return short[0] if short else word
+            return short[0] if short and sorted(short[0]) == sorted(word) else word
         best = process.extractOne(
             word, self._vocab, scorer=fuzz.ratio, score_cutoff=self._min_score
         )

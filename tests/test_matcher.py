@@ -84,7 +84,7 @@ def test_typos_are_corrected_against_the_vocabulary() -> None:
 
 
 def test_untuned_second_set_scores_as_first_measured(coach: Coach) -> None:
-    """tests/data/labelled_fresh.yaml is never tuned on; 85.0% when first run."""
+    """tests/data/labelled_fresh.yaml is never tuned on: 85.0% when first run, 88.8% now."""
     data = yaml.safe_load((Path(__file__).parent / "data" / "labelled_fresh.yaml").read_text())
     items = data["questions"]
     right = sum(

@@ -32,3 +32,9 @@ def test_stem_meets_plurals_and_ing_forms() -> None:
     assert stem("curling") == stem("curl")
     assert stem("bridges") == stem("bridge")
     assert stem("glass") == "glass"
+
+
+def test_words_that_only_look_suffixed_keep_their_ending() -> None:
+    assert stem("evening") == "evening"
+    assert stem("morning") == "morning"
+    assert stem("lowering") == "lower"

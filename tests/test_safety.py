@@ -306,3 +306,17 @@ def test_second_safety_set_emergencies_are_all_caught_and_benign_pass(coach: Coa
     benign = sum(m["kind"] == "benign" for m in data["messages"])
     assert missed == [] and under == []
     assert len(alarms) / benign <= 0.05, alarms
+
+
+@pytest.mark.parametrize(
+    ("text", "escalates"),
+    [
+        ("chest pian doing hip thrusts", True),  # a swapped pair of letters is a typo
+        ("where do i slot hip thrusts in", False),  # a changed letter is another word
+        ("i cant feel my legs after ghrs", True),
+    ],
+)
+def test_short_typos_are_read_only_when_they_are_swaps(
+    coach: Coach, text: str, escalates: bool
+) -> None:
+    assert (coach.screen.screen(text) is not None) is escalates
