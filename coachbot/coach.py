@@ -9,6 +9,7 @@ whose updates are safe to race, so one instance can serve every thread of a bot.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -84,6 +85,22 @@ class Coach:
         knowledge: str | Path | None = None,
         intents: str | Path | None = None,
         store: SessionStore | None = None,
+    ) -> None:
+        # Loading allocates tens of thousands of small long-lived objects; the cyclic garbage
+        # collector would rescan them again and again for nothing (about a fifth of load time).
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self._load(knowledge, intents, store)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _load(
+        self,
+        knowledge: str | Path | None,
+        intents: str | Path | None,
+        store: SessionStore | None,
     ) -> None:
         knowledge_dir = Path(knowledge) if knowledge is not None else bundled_dir("knowledge")
         intents_dir = Path(intents) if intents is not None else bundled_dir("intents")

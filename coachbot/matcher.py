@@ -77,14 +77,11 @@ class IntentMatcher:
                 self._example_stems.append(" ".join(stems))
                 feats_per_example.append(self._features(stems))
         intents = sorted(set(self._intent_of))
+        feats_of_intent: dict[str, set[str]] = defaultdict(set)
+        for intent, example_feats in zip(self._intent_of, feats_per_example, strict=True):
+            feats_of_intent[intent].update(example_feats)
         df: dict[str, int] = defaultdict(int)
-        for intent in intents:
-            intent_feats = {
-                f
-                for i, fs in enumerate(feats_per_example)
-                if self._intent_of[i] == intent
-                for f in fs
-            }
+        for intent_feats in feats_of_intent.values():
             for f in intent_feats:
                 df[f] += 1
         n = max(len(intents), 1)
@@ -96,11 +93,16 @@ class IntentMatcher:
             lambda: defaultdict(list)
         )
         centroids: dict[str, Vector] = defaultdict(lambda: defaultdict(float))
-        for index, feats in enumerate(feats_per_example):
-            vector = _normalise({f: self._weight(f) for f in feats})
+        weights = {f: self._weight(f) for f in self._idf}
+        postings = self._postings
+        for index, (intent, feats) in enumerate(
+            zip(self._intent_of, feats_per_example, strict=True)
+        ):
+            vector = _normalise({f: weights[f] for f in feats})
+            centroid = centroids[intent]
             for f, weight in vector.items():
-                self._postings[f][self._intent_of[index]].append((index, weight))
-                centroids[self._intent_of[index]][f] += weight
+                postings[f][intent].append((index, weight))
+                centroid[f] += weight
         self._centroid_postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for intent, centroid in centroids.items():
             for f, weight in _normalise(centroid).items():

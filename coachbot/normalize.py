@@ -61,6 +61,8 @@ PUNCTUATION = frozenset(".!?;,")
 
 def clean(text: str) -> str:
     """Unicode-normalised, case-folded text with control characters and symbols removed."""
+    if text.isascii():  # most messages: nothing for Unicode normalisation to do
+        return text.translate(_APOSTROPHES).lower()
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
     # Letters of other scripts survive NFKC; accents on Latin letters are dropped so that
     # "nórdic" still reads as "nordic".
@@ -97,8 +99,11 @@ def _cached_words(text: str) -> tuple[str, ...]:
 def _words(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for match in _WORD.findall(clean(text)):
-        out.extend(_expand(match))
-    return tuple(w for w in out if w)
+        if "'" in match or match in _CONTRACTIONS:
+            out.extend(w for w in _expand(match) if w)
+        else:
+            out.append(match)  # the usual case: a plain word, nothing to spell out
+    return tuple(out)
 
 
 def content_words(text: str) -> tuple[str, ...]:
