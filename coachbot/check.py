@@ -13,10 +13,10 @@ from pathlib import Path
 
 from .coach import Coach
 from .errors import DataError, DataErrors
-from .loader import OUT_OF_SCOPE, bundled_dir, display_path, line_containing, load_intents
+from .loader import OUT_OF_SCOPE, bundled_dir, display_path, line_containing
 from .models import SEVERITIES
 from .normalize import words
-from .render import compile_template
+from .schema import LEVELS
 
 
 def check(
@@ -28,9 +28,8 @@ def check(
     try:
         coach = Coach(knowledge, intents)
     except DataError as exc:
-        # The data does not load; still report template problems in the same run.
-        found = list(exc.errors) if isinstance(exc, DataErrors) else [exc]
-        return found + [e for e in _template_problems(intents_dir) if str(e) not in map(str, found)]
+        # Loading checks templates too, so this already holds every problem it could find.
+        return list(exc.errors) if isinstance(exc, DataErrors) else [exc]
     problems = coach.compile_all()
     if problems:
         return problems
@@ -41,26 +40,9 @@ def check(
     return problems
 
 
-def _template_problems(intents_dir: Path) -> list[DataError]:
-    problems: list[DataError] = []
-    try:
-        files = load_intents(intents_dir, [])
-    except DataError:
-        return problems
-    for intent in files.intents.values():
-        for kind in ("response", "general"):
-            source = getattr(intent, kind)
-            if source is not None:
-                try:
-                    compile_template(source, intent.file, kind)
-                except DataError as exc:
-                    problems.append(exc)
-    return problems
-
-
 def _render_all(coach: Coach) -> list[DataError]:
     problems = []
-    levels = (None, "beginner", "intermediate", "advanced")
+    levels = (None, *LEVELS)
     ids = sorted(coach.exercises)
     for intent in coach.intents.values():
         targets: list[str | None] = []

@@ -19,6 +19,7 @@ from .errors import UsageError
 from .models import Profile, Reply
 from .normalize import content_words
 from .render import join_names
+from .schema import LEVELS
 
 if TYPE_CHECKING:
     from .coach import Coach, Context, Turn
@@ -298,7 +299,7 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
         raw = state.get("profile") or {}
         level = raw.get("level")
         profile = Profile(
-            level=level if level in ("beginner", "intermediate", "advanced") else None,
+            level=level if level in LEVELS else None,
             equipment=tuple(raw.get("equipment") or ()),
             injury=raw.get("injury") or None,
         )
