@@ -117,14 +117,21 @@ class Coach:
         self.example_lines = files.lines
         # Every template is parsed and its names checked now, so bad data fails here, not
         # mid-conversation; turning them into code waits for first use, which halves load time.
+        self._personalised: set[str] = set()
+        """Intents whose answer reads the user's profile (so it beats a fixed FAQ answer)."""
         for intent in self.intents.values():
             for kind in ("response", "general"):
                 source = getattr(intent, kind)
                 if source is not None:
                     try:
-                        render.check_template(source, intent.file, kind, intent.lines.get(kind))
+                        names = render.check_template(
+                            source, intent.file, kind, intent.lines.get(kind)
+                        )
                     except DataError as exc:
                         errors.append(exc)
+                    else:
+                        if kind == "response" and "profile" in names:
+                            self._personalised.add(intent.id)
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._template_lock = threading.Lock()
         self._check_aliases(errors)
@@ -315,7 +322,7 @@ class Coach:
         intent = self.intents[best.intent]
         # A fixed FAQ answer cannot use what the user told us; a template that reads the
         # profile (alternatives for a home gym, cautions after an injury) answers instead.
-        personalised = context.profile != Profile() and "profile" in (intent.response or "")
+        personalised = context.profile != Profile() and intent.id in self._personalised
         if exercise is not None and intent.needs_exercise and best.example and not personalised:
             faq = self._faq(exercise, ents.rest, best.score)
             if faq is not None:

@@ -45,9 +45,9 @@ _ENV.filters["lower_first"] = _lower_first
 _BLANKS = re.compile(r"\n{3,}")
 
 
-def check_template(source: str, file: str, field: str, line: int | None = None) -> None:
-    """Raise ``DataError`` for a syntax error or an unknown name. ``line`` is where the
-    template's YAML key is, so errors point at the template's own line in the file."""
+def check_template(source: str, file: str, field: str, line: int | None = None) -> frozenset[str]:
+    """The context names the template reads; ``DataError`` for a syntax error or an unknown
+    name. ``line`` is where the template's YAML key is, so errors point at its own line."""
     try:
         parsed = _ENV.parse(source)
     except jinja2.TemplateSyntaxError as exc:
@@ -63,6 +63,7 @@ def check_template(source: str, file: str, field: str, line: int | None = None) 
     if unknown:
         listed = ", ".join(sorted(unknown))
         raise DataError(file, line, field, f"template uses unknown name(s): {listed}")
+    return frozenset(read & CONTEXT_NAMES)
 
 
 def compile_template(
