@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from .models import Exercise
-from .normalize import PUNCTUATION, Corrector, content_words
+from .normalize import Corrector, content_words
 
 TYPO_MIN_SCORE = 82.0
 """A word is read as an alias word when RapidFuzz's ratio reaches this (e.g. "nordik")."""
@@ -92,6 +92,13 @@ def _canonical_spellings(phrases: Mapping[tuple[str, ...], object]) -> dict[str,
     return out
 
 
+def _lengths_by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
+    lengths: dict[str, set[int]] = {}
+    for phrase in phrases:
+        lengths.setdefault(phrase[0], set()).add(len(phrase))
+    return {word: tuple(sorted(ns, reverse=True)) for word, ns in lengths.items()}
+
+
 class EntityFinder:
     """Finds exercise and level mentions; built once, safe to share between threads."""
 
@@ -120,7 +127,10 @@ class EntityFinder:
             tuple(self._canonical.get(w, w) for w in phrase): ids
             for phrase, ids in sorted(self._phrases.items(), key=lambda item: len(item[1]))
         }
-        self._max_len = max((len(p) for p in [*self._phrases, *self._levels]), default=1)
+        # Most words start no name at all: the lengths of the phrases each word starts (longest
+        # first) save slicing the message at every position for every possible length.
+        self._phrase_lengths = _lengths_by_first_word(self._phrases)
+        self._level_lengths = _lengths_by_first_word(self._levels)
         alias_words = {w for phrase in self._phrases for w in phrase}
         level_words = {w for phrase in self._levels for w in phrase}
         self.correct = Corrector(
@@ -156,19 +166,21 @@ class EntityFinder:
         return Entities(tuple(mentions), level, tuple(rest))
 
     def _longest(self, words: tuple[str, ...], start: int) -> tuple[int, tuple[str, ...]] | None:
-        if words[start] in PUNCTUATION:
-            return None
-        for end in range(min(len(words), start + self._max_len), start, -1):
-            ids = self._phrases.get(words[start:end])
-            if ids is not None:
-                return end, ids
+        left = len(words) - start
+        for n in self._phrase_lengths.get(words[start], ()):
+            if n <= left:
+                ids = self._phrases.get(words[start : start + n])
+                if ids is not None:
+                    return start + n, ids
         return None
 
     def _longest_level(self, words: tuple[str, ...], start: int) -> str | None:
-        for end in range(min(len(words), start + self._max_len), start, -1):
-            level = self._levels.get(words[start:end])
-            if level is not None:
-                return level
+        left = len(words) - start
+        for n in self._level_lengths.get(words[start], ()):
+            if n <= left:
+                level = self._levels.get(words[start : start + n])
+                if level is not None:
+                    return level
         return None
 
     def names(self) -> list[str]:

@@ -60,14 +60,19 @@ class Pattern:
     category: str
     source: str
     tokens: tuple[_Token, ...]
+    required: tuple[frozenset[str], ...] = ()
+    """The word options of each later token that must match (no gap, optional or prefix),
+    last first: a message without a word of each cannot match, so most patterns are
+    rejected before the backtracking match runs. The last words of a trigger are usually
+    its rarest ("can not ... walk"), hence the order."""
 
-    def could_match(self, present: frozenset[str]) -> bool:
-        """A cheap necessary condition: every required plain word has a candidate in the
-        message, so most patterns are rejected before the backtracking match runs."""
-        return all(
-            t.gap or t.optional or t.prefixes or not t.options.isdisjoint(present)
-            for t in self.tokens
+    @classmethod
+    def compiled(cls, category: str, source: str, tokens: tuple[_Token, ...]) -> Pattern:
+        # The first token is left out: a pattern is only tried where it accepts the word.
+        required = tuple(
+            t.options for t in reversed(tokens[1:]) if not (t.gap or t.optional or t.prefixes)
         )
+        return cls(category, source, tokens, required)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,16 +198,30 @@ class SafetyScreen:
         )
         self.classes = {k: tuple(v) for k, v in (doc.get("classes") or {}).items()}
         ctx = doc["context"]
-        self._negations = _index(ctx["negations"])
-        self._following = _index(ctx["following_negations"])
-        self._pseudo = _index(ctx["pseudo_negations"])
-        self._terminators = _index(ctx["terminators"])
-        self._hypothetical = _index(ctx["hypothetical"])
-        self._historical = _index(ctx["historical"])
-        self._current = _index(ctx.get("current") or ())
-        self._third_party = _index(ctx["third_party"])
-        self._exclusions = _index(ctx.get("exclusions") or ())
-        self._resolved = _index(ctx.get("resolved") or ())
+        # The context lists by kind; the YAML names two of them differently.
+        kinds = {
+            kind: _index(ctx.get(key) or ())
+            for kind, key in (
+                ("negations", "negations"),
+                ("following", "following_negations"),
+                ("pseudo", "pseudo_negations"),
+                ("terminators", "terminators"),
+                ("hypothetical", "hypothetical"),
+                ("historical", "historical"),
+                ("current", "current"),
+                ("third_party", "third_party"),
+                ("exclusions", "exclusions"),
+                ("resolved", "resolved"),
+            )
+        }
+        self._kinds = tuple(kinds)
+        # Every context list in one table, so a message is scanned once rather than once
+        # per list; within a kind the phrases keep their order.
+        merged: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+        for kind, index in kinds.items():
+            for word, phrases in index.items():
+                merged[word].extend((kind, phrase) for phrase in phrases)
+        self._context_phrases = {word: tuple(group) for word, group in merged.items()}
         self.patterns: list[Pattern] = []
         self._by_word: dict[str, list[Pattern]] = defaultdict(list)
         self._by_prefix: dict[str, list[Pattern]] = defaultdict(list)
@@ -210,7 +229,7 @@ class SafetyScreen:
         prefixes: set[str] = set()
         for category in self.categories.values():
             for source in category.triggers:
-                pattern = Pattern(category.id, source, self._compile(source))
+                pattern = Pattern.compiled(category.id, source, self._compile(source))
                 self.patterns.append(pattern)
                 first = pattern.tokens[0]
                 for option in first.options:
@@ -223,17 +242,8 @@ class SafetyScreen:
         # Words of the context lists are real words too: "years" must not become "year".
         context_words = {
             w
-            for index in (
-                self._negations,
-                self._following,
-                self._pseudo,
-                self._hypothetical,
-                self._historical,
-                self._current,
-                self._third_party,
-                self._exclusions,
-                self._resolved,
-            )
+            for kind, index in kinds.items()
+            if kind != "terminators"
             for phrases in index.values()
             for phrase in phrases
             for w in phrase
@@ -335,22 +345,25 @@ class SafetyScreen:
         present = frozenset(text)
         for i, word in enumerate(text):
             for pattern in self._candidates(word):
-                if not pattern.could_match(present):
-                    continue
-                match = self._match_at(pattern.tokens, text, i)
-                if match is not None:
-                    found.append((pattern.category, i, match[0], match[1]))
+                for options in pattern.required:
+                    if options.isdisjoint(present):
+                        break
+                else:
+                    match = self._match_at(pattern.tokens, text, i)
+                    if match is not None:
+                        found.append((pattern.category, i, match[0], match[1]))
         return found
 
     # -- context -----------------------------------------------------------------------------
-    @staticmethod
-    def _occurrences(text: Sequence[str], phrases: _PhraseIndex) -> list[tuple[int, int]]:
-        spans = []
+    def _occurrences(self, text: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+        """Where each kind of context phrase occurs: (start, end) word spans, in order."""
+        spans: dict[str, list[tuple[int, int]]] = {kind: [] for kind in self._kinds}
+        table = self._context_phrases
         for i, word in enumerate(text):
-            for phrase in phrases.get(word, ()):
+            for kind, phrase in table.get(word, ()):
                 n = len(phrase)
-                if tuple(text[i : i + n]) == phrase:
-                    spans.append((i, i + n))
+                if n == 1 or tuple(text[i : i + n]) == phrase:
+                    spans[kind].append((i, i + n))
         return spans
 
     @staticmethod
@@ -363,10 +376,11 @@ class SafetyScreen:
             right += 1
         return left, right
 
-    def _cues(self, text: Sequence[str], literal: frozenset[int]) -> _Cues:
-        pseudo = self._occurrences(text, self._pseudo)
+    @staticmethod
+    def _cues(spans: Mapping[str, list[tuple[int, int]]], literal: frozenset[int]) -> _Cues:
+        pseudo = spans["pseudo"]
         blocked = set(literal).union(*(range(a, b) for a, b in pseudo))
-        historical = self._occurrences(text, self._historical)
+        historical = spans["historical"]
 
         def live(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
             return tuple((a, b) for a, b in spans if a not in blocked)
@@ -376,20 +390,18 @@ class SafetyScreen:
 
         # "been fine since" is historical and "fine now" reports no current symptom, even
         # though "since" and "now" alone mark one.
-        masks = [*historical, *self._occurrences(text, self._resolved)]
+        masks = [*historical, *spans["resolved"]]
         current = [
-            (a, b)
-            for a, b in self._occurrences(text, self._current)
-            if not any(m_a <= a < m_b for m_a, m_b in masks)
+            (a, b) for a, b in spans["current"] if not any(m_a <= a < m_b for m_a, m_b in masks)
         ]
         return _Cues(
-            negations=live(self._occurrences(text, self._negations)),
-            following=live(self._occurrences(text, self._following)),
-            hypothetical=unless_pseudo(self._occurrences(text, self._hypothetical)),
+            negations=live(spans["negations"]),
+            following=live(spans["following"]),
+            hypothetical=unless_pseudo(spans["hypothetical"]),
             historical=unless_pseudo(historical),
             current=unless_pseudo(current),
-            third_party=unless_pseudo(self._occurrences(text, self._third_party)),
-            terminators=frozenset(a for a, _ in self._occurrences(text, self._terminators)),
+            third_party=unless_pseudo(spans["third_party"]),
+            terminators=frozenset(a for a, _ in spans["terminators"]),
         )
 
     @staticmethod
@@ -441,14 +453,15 @@ class SafetyScreen:
         found = self._find(fixed)
         if not found:
             return Assessment((), None)  # most messages: no trigger, no context to work out
-        excluded = self._occurrences(fixed, self._exclusions)
+        spans = self._occurrences(fixed)
+        excluded = spans["exclusions"]
         found = [
             match for match in found if not any(a < match[2] and match[1] < b for a, b in excluded)
         ]
         # A negation that is a word of any trigger match ("can not pee") or of a
         # pseudo-negation ("not sure if") is part of that phrase, not a negation.
         literal = frozenset().union(*(used for *_, used in found))
-        cues = self._cues(fixed, literal)
+        cues = self._cues(spans, literal)
         hits = tuple(
             Hit(category, start, end, self._context(fixed, start, end, cues))
             for category, start, end, _ in found
