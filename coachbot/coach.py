@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,7 @@ from .loader import (
     load_general,
     load_intents,
 )
-from .matcher import IntentMatcher, Match
+from .matcher import IntentMatcher, Match, Query
 from .models import Exercise, Intent, Profile, RedFlag, Reply
 from .normalize import MAX_CHARS, MAX_SCREEN_CHARS, content_words, words
 from .safety import Assessment, SafetyScreen, load_safety
@@ -62,6 +62,8 @@ class Turn:
     assessment: Assessment
     ranking: tuple[Match, ...]
     truncated: bool
+    query: Query
+    """The words left after the names, as the matcher read them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,14 +254,30 @@ class Coach:
     # -- the pipeline -----------------------------------------------------------------------
     def analyse(self, text: str) -> Turn:
         """Everything the coach works out about a message, without answering it."""
-        if not isinstance(text, str):
-            raise TypeError(f"a question must be a str, not {type(text).__name__}")
-        truncated = len(text) > MAX_CHARS
-        assessment = self.screen.assess(text[:MAX_SCREEN_CHARS])
-        text = text[:MAX_CHARS]
-        entities = self.finder.find(words(text))
-        ranking = tuple(self.matcher.rank(entities.rest, n=5))
-        return Turn(entities, assessment, ranking, truncated)
+        return self.analyse_many([text])[0]
+
+    def analyse_many(self, texts: Sequence[str]) -> list[Turn]:
+        """``analyse`` for each text; the intents of all of them are ranked in one pass."""
+        screened = []
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"a question must be a str, not {type(text).__name__}")
+            entities = self.finder.find(words(text[:MAX_CHARS]))
+            screened.append(
+                (
+                    self.screen.assess(text[:MAX_SCREEN_CHARS]),
+                    entities,
+                    self.matcher.query(entities.rest),
+                    len(text) > MAX_CHARS,
+                )
+            )
+        rankings = self.matcher.rank_queries([query for _, _, query, _ in screened], n=5)
+        return [
+            Turn(entities, assessment, tuple(ranking), truncated, query)
+            for (assessment, entities, query, truncated), ranking in zip(
+                screened, rankings, strict=True
+            )
+        ]
 
     def respond(
         self, text: str, context: Context, turn: Turn | None = None
@@ -324,7 +342,7 @@ class Coach:
         # profile (alternatives for a home gym, cautions after an injury) answers instead.
         personalised = context.profile != Profile() and intent.id in self._personalised
         if exercise is not None and intent.needs_exercise and best.example and not personalised:
-            faq = self._faq(exercise, ents.rest, best.score)
+            faq = self._faq(exercise, turn.query, best.score)
             if faq is not None:
                 answer, faq_intent, score = faq
                 notes.append(f"answered from the {exercise} FAQ ({score:.3f})")
@@ -511,13 +529,11 @@ class Coach:
             context, exercise=exercise or context.exercise, intent=intent, pending=None
         )
 
-    def _faq(
-        self, exercise: str, rest: tuple[str, ...], score: float
-    ) -> tuple[str, str, float] | None:
+    def _faq(self, exercise: str, query: Query, score: float) -> tuple[str, str, float] | None:
         ex = self.exercises[exercise]
         if not ex.faq:
             return None
-        sims = self.matcher.similarity(rest, self._faq_vectors[exercise])
+        sims = self.matcher.similarity(query, self._faq_vectors[exercise])
         top = max(range(len(sims)), key=lambda i: (sims[i], -i))
         if sims[top] > score and sims[top] >= MIN_SCORE:
             faq = ex.faq[top]

@@ -1,12 +1,18 @@
 """Intent matching: which intent a message (with exercise names removed) is asking about.
 
-A TF-IDF-style index over the intent examples does the heavy lifting in a few microseconds:
-words are stemmed, informal words mapped through the synonym table, unknown words corrected
-to the nearest known word (RapidFuzz, cached), and each example and intent is a weighted
-bag of words and word pairs. Only the best few intents are then compared with RapidFuzz's
-``token_set_ratio``, which rewards close wording without paying for a fuzzy pass over every
-example. Unknown words count against a match, which is what keeps "how long to cook a ham"
-from looking like a question about rest times.
+A TF-IDF-style index over the intent examples does the heavy lifting: words are stemmed,
+informal words mapped through the synonym table, unknown words corrected to the nearest known
+word (RapidFuzz, cached), and each example and intent is a weighted bag of words and word
+pairs. Only the best few intents are then compared with RapidFuzz's ``token_set_ratio``,
+which rewards close wording without paying for a fuzzy pass over every example. Unknown words
+count against a match, which is what keeps "how long to cook a ham" from looking like a
+question about rest times.
+
+The index is two sparse matrices (feature -> intent centroids, feature -> examples) scored
+for a whole block of queries at once with numpy. ``rank`` is a block of one, so a question
+gets the same ranking alone as in a batch of 100,000: each query's sums are added in its own
+feature order whatever else is in the block (``np.bincount`` adds in input order), so even
+the last bit of every score is the same.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
 from rapidfuzz import fuzz
 
 from .normalize import PUNCTUATION, Corrector, content_words, stem
@@ -32,6 +40,10 @@ SHORTLIST = 6
 PAIR_WEIGHT = 0.7
 """Word pairs count this much relative to single words."""
 
+BLOCK_CELLS = 1 << 20
+"""Queries x examples scored in one numpy call at most (8 MB of scores), so a block of
+thousands against ten times the bundled data still fits comfortably in memory."""
+
 Vector = dict[str, float]
 
 
@@ -42,9 +54,61 @@ class Match:
     example: str
 
 
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A message as the matcher reads it: its stems and its weighted features."""
+
+    stems: tuple[str, ...]
+    vector: Vector
+    features: tuple[int, ...]
+    """Index numbers of the vector's features that the examples use, in vector order."""
+    weights: tuple[float, ...]
+
+
 def _normalise(vector: Vector) -> Vector:
     norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
     return {k: v / norm for k, v in vector.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Postings:
+    """A sparse feature -> column matrix in compressed rows (one row per feature)."""
+
+    starts: NDArray[np.int64]
+    columns: NDArray[np.int64]
+    weights: NDArray[np.float64]
+
+    @classmethod
+    def build(cls, rows: Sequence[Sequence[tuple[int, float]]]) -> _Postings:
+        sizes = np.fromiter((len(r) for r in rows), np.int64, len(rows))
+        starts = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum(sizes, out=starts[1:])
+        columns = np.fromiter((c for r in rows for c, _ in r), np.int64, int(starts[-1]))
+        weights = np.fromiter((w for r in rows for _, w in r), np.float64, int(starts[-1]))
+        return cls(starts, columns, weights)
+
+    def scores(
+        self,
+        rows: NDArray[np.int64],
+        features: NDArray[np.int64],
+        weights: NDArray[np.float64],
+        shape: tuple[int, int],
+        exclude: int | None = None,
+    ) -> NDArray[np.float64]:
+        """``shape``-sized sums of query weight x posting weight: entry k of the query lists
+        (``rows``, ``features``, ``weights``) adds its feature's postings to row ``rows[k]``.
+        Each cell is added up in entry order, exactly as a loop over the entries would."""
+        first = self.starts[features]
+        counts = self.starts[features + 1] - first
+        ends = np.cumsum(counts)
+        at = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(first - ends + counts, counts)
+        columns = self.columns[at]
+        values = np.repeat(weights, counts) * self.weights[at]
+        if exclude is not None:
+            values[columns == exclude] = 0.0
+        cells = np.repeat(rows, counts) * shape[1] + columns
+        sums = np.bincount(cells, values, minlength=shape[0] * shape[1])
+        return sums.astype(np.float64, copy=False).reshape(shape)  # (float64 already)
 
 
 class IntentMatcher:
@@ -67,8 +131,10 @@ class IntentMatcher:
         self._example_stems: list[str] = []
         feats_per_example: list[list[str]] = []
         raw_vocab: set[str] = set()
-        for intent, texts in examples.items():
-            for text in texts:
+        # Examples are stored intent by intent, in intent order, so that each intent's are
+        # one contiguous run of columns (its best example is a max over that run).
+        for intent in sorted(examples):
+            for text in examples[intent]:
                 words = self._words(text.replace("{exercise}", " "))
                 raw_vocab.update(words)
                 stems = self._stems(words)
@@ -76,7 +142,9 @@ class IntentMatcher:
                 self._example_text.append(text)
                 self._example_stems.append(" ".join(stems))
                 feats_per_example.append(self._features(stems))
-        intents = sorted(set(self._intent_of))
+        self.intents = tuple(dict.fromkeys(self._intent_of))
+        """Intents that have examples, sorted (their index numbers break score ties)."""
+        number = {intent: n for n, intent in enumerate(self.intents)}
         feats_of_intent: dict[str, set[str]] = defaultdict(set)
         for intent, example_feats in zip(self._intent_of, feats_per_example, strict=True):
             feats_of_intent[intent].update(example_feats)
@@ -84,36 +152,37 @@ class IntentMatcher:
         for intent_feats in feats_of_intent.values():
             for f in intent_feats:
                 df[f] += 1
-        n = max(len(intents), 1)
+        n = max(len(self.intents), 1)
         self._idf = {f: math.log(1.0 + n / d) for f, d in df.items()}
         self._unknown_idf = math.log(1.0 + n)
-        # feature -> intent -> [(example index, weight)]: grouped by intent so that only the
-        # shortlisted intents' examples are scored.
-        self._postings: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
-        centroids: dict[str, Vector] = defaultdict(lambda: defaultdict(float))
+        self._feature_id = {f: i for i, f in enumerate(self._idf)}
         weights = {f: self._weight(f) for f in self._idf}
-        postings = self._postings
+        by_example: list[list[tuple[int, float]]] = [[] for _ in self._idf]
+        centroids: dict[str, Vector] = defaultdict(lambda: defaultdict(float))
         for index, (intent, feats) in enumerate(
             zip(self._intent_of, feats_per_example, strict=True)
         ):
             vector = _normalise({f: weights[f] for f in feats})
             centroid = centroids[intent]
             for f, weight in vector.items():
-                postings[f][intent].append((index, weight))
+                by_example[self._feature_id[f]].append((index, weight))
                 centroid[f] += weight
-        self._centroid_postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        by_intent: list[list[tuple[int, float]]] = [[] for _ in self._idf]
         for intent, centroid in centroids.items():
             for f, weight in _normalise(centroid).items():
-                self._centroid_postings[f].append((intent, weight))
+                by_intent[self._feature_id[f]].append((number[intent], weight))
+        self._examples = _Postings.build(by_example)
+        self._centroids = _Postings.build(by_intent)
+        runs = np.fromiter((number[i] for i in self._intent_of), np.int64, len(self._intent_of))
+        self._run_starts = np.searchsorted(runs, np.arange(len(self.intents)))
+        self._run_sizes = np.diff(np.append(self._run_starts, len(runs)))
+        self._columns = np.arange(len(runs))
         self.correct = Corrector(
             raw_vocab,
             set(self._synonyms),
             min_score=TYPO_MIN_SCORE,
             min_length=TYPO_MIN_LENGTH,
         )
-        self.intents = tuple(intents)
 
     def examples(self) -> list[tuple[str, str]]:
         """(intent, example text) for every indexed example, in index order."""
@@ -155,6 +224,13 @@ class IntentMatcher:
                 vector[f] = self._unknown_idf
         return _normalise(vector)
 
+    def query(self, words: Sequence[str]) -> Query:
+        """The message words as the matcher reads them (for ``rank_queries``, ``similarity``)."""
+        stems = self.query_stems(words)
+        vector = self.vector(stems)
+        known = [(self._feature_id[f], w) for f, w in vector.items() if f in self._feature_id]
+        return Query(tuple(stems), vector, tuple(f for f, _ in known), tuple(w for _, w in known))
+
     def _weight(self, feature: str) -> float:
         return self._idf[feature] * (PAIR_WEIGHT if "_" in feature else 1.0)
 
@@ -165,47 +241,86 @@ class IntentMatcher:
         ``exclude`` leaves one example out (by its position in ``examples()``), which is how
         ``coachbot check`` tests whether each example would be matched by the others.
         """
-        stems = self.query_stems(words)
-        if not stems:
+        return self.rank_queries([self.query(words)], n, exclude)[0]
+
+    def rank_queries(
+        self, queries: Sequence[Query], n: int = 5, exclude: int | None = None
+    ) -> list[list[Match]]:
+        """``rank`` for each query, scored together; each result is what it would be alone."""
+        if not self._intent_of:
+            return [[] for _ in queries]
+        step = max(1, BLOCK_CELLS // len(self._intent_of))
+        out: list[list[Match]] = []
+        for start in range(0, len(queries), step):
+            out.extend(self._rank_block(queries[start : start + step], n, exclude))
+        return out
+
+    def _rank_block(
+        self, queries: Sequence[Query], n: int, exclude: int | None
+    ) -> list[list[Match]]:
+        sizes = [len(q.features) for q in queries]
+        rows = np.repeat(np.arange(len(queries), dtype=np.int64), sizes)
+        features = np.fromiter((f for q in queries for f in q.features), np.int64, sum(sizes))
+        weights = np.fromiter((w for q in queries for w in q.weights), np.float64, sum(sizes))
+        block = (len(queries), len(self.intents))
+        by_intent = self._centroids.scores(rows, features, weights, block)
+        # The intent-level score is cheap (one posting per intent); the shortlist is the
+        # best few intents by it, ties to the lower intent number (sorted ids).
+        shortlists = np.argsort(-by_intent, axis=1, kind="stable")[:, :SHORTLIST].tolist()
+        by_example = self._examples.scores(
+            rows, features, weights, (len(queries), len(self._intent_of)), exclude
+        )
+        # Each intent's nearest example: the best score in its run of columns, and the
+        # first column that reaches it.
+        nearest = np.maximum.reduceat(by_example, self._run_starts, axis=1)
+        reached = by_example == np.repeat(nearest, self._run_sizes, axis=1)
+        where = np.minimum.reduceat(
+            np.where(reached, self._columns, len(self._intent_of)), self._run_starts, axis=1
+        )
+        return [
+            self._matches(q, i, s, e, n)
+            for q, i, s, e in zip(
+                queries,
+                by_intent.tolist(),
+                shortlists,
+                zip(nearest.tolist(), where.tolist(), strict=True),
+                strict=True,
+            )
+        ]
+
+    def _matches(
+        self,
+        query: Query,
+        by_intent: list[float],
+        shortlist: list[int],
+        nearest: tuple[list[float], list[int]],
+        n: int,
+    ) -> list[Match]:
+        """One query's ranking from its intent scores and its shortlisted nearest examples."""
+        if not query.stems:
             return []
-        query = self.vector(stems)
-        by_intent: dict[str, float] = defaultdict(float)
-        for f, weight in query.items():
-            for intent, w in self._centroid_postings.get(f, ()):
-                by_intent[intent] += weight * w
-        # The intent-level score is cheap (one posting per intent); only the best few
-        # intents' examples are compared one by one.
-        shortlist = sorted(by_intent, key=lambda i: (-by_intent[i], i))[:SHORTLIST]
-        by_example: dict[int, float] = defaultdict(float)
-        for f, weight in query.items():
-            per_intent = self._postings.get(f)
-            if per_intent is None:
-                continue
-            for intent in shortlist:
-                for index, w in per_intent.get(intent, ()):
-                    if index != exclude:
-                        by_example[index] += weight * w
-        best: dict[str, tuple[float, int]] = {}
-        for index, score in by_example.items():
-            intent = self._intent_of[index]
-            if intent not in best or score > best[intent][0]:
-                best[intent] = (score, index)
+        best, index_of = nearest
         coarse = sorted(
-            ((W_EXAMPLE * s + W_INTENT * by_intent[i], i, idx) for i, (s, idx) in best.items()),
+            (
+                (W_EXAMPLE * best[i] + W_INTENT * by_intent[i], self.intents[i], i)
+                for i in shortlist
+                # Every score is a sum of positive products, so 0 means nothing in common.
+                if by_intent[i] > 0.0 and best[i] > 0.0
+            ),
             key=lambda t: (-t[0], t[1]),
         )
-        text = " ".join(stems)
+        text = " ".join(query.stems)
         matches = []
-        for position, (score, intent, index) in enumerate(coarse):
-            nearest = best[intent][0]
+        for position, (score, intent, i) in enumerate(coarse):
+            index = index_of[i]
             # token_set_ratio is generous when one side is a subset of the other, so it only
             # counts in proportion to how well the nearest example already covers the query.
             fuzzy = (
                 fuzz.token_set_ratio(text, self._example_stems[index]) / 100.0
                 if position < RERANK
-                else nearest
+                else best[i]
             )
-            final = (score + W_FUZZ * fuzzy * nearest) / (W_EXAMPLE + W_INTENT + W_FUZZ)
+            final = (score + W_FUZZ * fuzzy * best[i]) / (W_EXAMPLE + W_INTENT + W_FUZZ)
             matches.append(Match(intent, min(final, 1.0), self._example_text[index]))
         matches.sort(key=lambda m: (-m.score, m.intent))
         return matches[:n]
@@ -214,7 +329,6 @@ class IntentMatcher:
         """The vector of a stored text (e.g. an FAQ question), for ``similarity``."""
         return self.vector(self._stems(self._words(text.replace("{exercise}", " "))))
 
-    def similarity(self, words: Sequence[str], others: Sequence[Vector]) -> list[float]:
+    def similarity(self, query: Query, others: Sequence[Vector]) -> list[float]:
         """Cosine similarity of the message to each of ``others``."""
-        query = self.vector(self.query_stems(words))
-        return [sum(w * other.get(f, 0.0) for f, w in query.items()) for other in others]
+        return [sum(w * other.get(f, 0.0) for f, w in query.vector.items()) for other in others]
