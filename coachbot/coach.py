@@ -50,6 +50,9 @@ EXERCISE_EVIDENCE = 0.10
 """Naming one of our exercises is evidence the question is in scope: the minimum score is
 lowered by this much when one is named."""
 MAX_SUGGESTIONS = 3
+MAX_RENDERED = 4096
+"""Rendered answers kept for reuse (an answer depends only on intent, exercise, level, the
+exercise compared with and the profile, so a busy coach renders each one once)."""
 
 SAFETY_INTENT = "safety_info"
 
@@ -136,6 +139,10 @@ class Coach:
                             self._personalised.add(intent.id)
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._template_lock = threading.Lock()
+        # Both caches hold pure results, so two threads racing to fill one entry only
+        # compute the same value twice.
+        self._rendered: dict[tuple[str, str | None, str | None, str | None, Profile], str] = {}
+        self._suggested: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self._check_aliases(errors)
         if errors or screen is None:
             raise DataErrors(errors)
@@ -156,11 +163,15 @@ class Coach:
             known_words={w for texts in examples.values() for t in texts for w in content_words(t)}
             | screen.vocabulary,
         )
-        self._faq_vectors = {
-            ex_id: [self.matcher.text_vector(self._strip_names(f.question)) for f in ex.faq]
+        self._faq_index = {
+            ex_id: self.matcher.text_index([self._strip_names(f.question) for f in ex.faq])
             for ex_id, ex in self.exercises.items()
         }
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
+        self._other_lengths: dict[str, list[int]] = {}
+        for name in self.general.other_exercises:
+            if name:
+                self._other_lengths.setdefault(name[0], []).append(len(name))
         self.suggestions: Mapping[str, tuple[str, ...]] = files.suggestions
         self.follow_ups: Mapping[str, tuple[str, ...]] = files.follow_ups
         self.suggestion_sets: Mapping[str, tuple[str, ...]] = files.suggestion_sets
@@ -214,10 +225,12 @@ class Coach:
 
     def _mentions_other_exercise(self, rest: tuple[str, ...]) -> bool:
         """Whether the words name an exercise this coach does not cover ("bench press")."""
-        others = self.general.other_exercises
-        return any(
-            tuple(rest[i : i + n]) in others for n in (1, 2, 3) for i in range(len(rest) - n + 1)
-        )
+        others, starts = self.general.other_exercises, self._other_lengths
+        for i, word in enumerate(rest):
+            for n in starts.get(word, ()):
+                if rest[i : i + n] in others:
+                    return True
+        return False
 
     def _strip_names(self, text: str) -> str:
         ents = self.finder.find(words(text))
@@ -488,17 +501,25 @@ class Coach:
         profile: Profile | None = None,
     ) -> str:
         """One intent's answer for one exercise (its general answer when ``exercise`` is None)."""
-        kind = "response" if exercise is not None else "general"
-        template = self._template(intent_id, kind)
-        context = {
-            "ex": self.exercises[exercise] if exercise else None,
-            "level": level,
-            "other": self.exercises[other] if other else None,
-            "exercises": self._by_name,
-            "profile": profile or Profile(),
-            "safety": [c for c in self.screen.categories.values() if c.severity != "signal"],
-        }
-        return render.render(template, context)
+        profile = profile or Profile()
+        key = (intent_id, exercise, level, other, profile)
+        text = self._rendered.get(key)
+        if text is None:
+            kind = "response" if exercise is not None else "general"
+            template = self._template(intent_id, kind)
+            context = {
+                "ex": self.exercises[exercise] if exercise else None,
+                "level": level,
+                "other": self.exercises[other] if other else None,
+                "exercises": self._by_name,
+                "profile": profile,
+                "safety": [c for c in self.screen.categories.values() if c.severity != "signal"],
+            }
+            text = render.render(template, context)
+            if len(self._rendered) >= MAX_RENDERED:
+                self._rendered.clear()
+            self._rendered[key] = text
+        return text
 
     def _final(
         self,
@@ -533,7 +554,7 @@ class Coach:
         ex = self.exercises[exercise]
         if not ex.faq:
             return None
-        sims = self.matcher.similarity(query, self._faq_vectors[exercise])
+        sims = self.matcher.similarity(query, self._faq_index[exercise])
         top = max(range(len(sims)), key=lambda i: (sims[i], -i))
         if sims[top] > score and sims[top] >= MIN_SCORE:
             faq = ex.faq[top]
@@ -606,6 +627,13 @@ class Coach:
         return intent.replace("_", " ").replace("sets reps", "sets and reps")
 
     def _suggest(self, intent: str, exercise: str | None) -> tuple[str, ...]:
+        key = (intent, exercise)
+        found = self._suggested.get(key)
+        if found is None:  # intents x exercises: a small, fixed number of entries
+            found = self._suggested[key] = self._suggestions_for(intent, exercise)
+        return found
+
+    def _suggestions_for(self, intent: str, exercise: str | None) -> tuple[str, ...]:
         out = []
         for follow in self.follow_ups.get(intent, self.follow_ups.get("none", ())):
             # Without an exercise, only questions that have a general answer make sense.

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from .models import Exercise
-from .normalize import Corrector, content_words
+from .normalize import MAX_WORD, Corrector, content_words
 
 TYPO_MIN_SCORE = 82.0
 """A word is read as an alias word when RapidFuzz's ratio reaches this (e.g. "nordik")."""
 TYPO_MIN_LENGTH = 5
 """Shorter words are never corrected: too many short English words are one edit apart."""
+MAX_KNOWN_WORDS = 50_000
+"""Message words whose reading is remembered; the table is emptied when it fills."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,17 +142,20 @@ class EntityFinder:
             min_length=TYPO_MIN_LENGTH,
         )
         """The alias word that a word is a typo of, or the word itself."""
+        self._fixed: dict[str, str] = {}
 
     def find(self, words: tuple[str, ...]) -> Entities:
         """Exercise mentions (longest alias first), the level, and the words left over."""
-        canonical = self._canonical
-        fixed = tuple(canonical.get(c, c) for c in map(self.correct, words))
+        known = self._fixed
+        fixed = tuple([known.get(w) or self._fix(w) for w in words])
         mentions: list[Mention] = []
         level: str | None = None
         rest: list[str] = []
+        names, levels = self._phrase_lengths, self._level_lengths
         i = 0
         while i < len(words):
-            hit = self._longest(fixed, i)
+            word = fixed[i]
+            hit = self._longest(fixed, i) if word in names else None
             if hit is not None:
                 end, ids = hit
                 mentions.append(
@@ -158,12 +163,22 @@ class EntityFinder:
                 )
                 i = end
                 continue
-            level_hit = self._longest_level(fixed, i)
-            if level_hit is not None and level is None:
-                level = level_hit
-            rest.append(fixed[i])
+            if level is None and word in levels:
+                level = self._longest_level(fixed, i)
+            rest.append(word)
             i += 1
         return Entities(tuple(mentions), level, tuple(rest))
+
+    def _fix(self, word: str) -> str:
+        """The alias or level word that ``word`` is a typo of, in its common spelling, or
+        ``word`` itself (remembered, bounded)."""
+        corrected = self.correct(word)
+        fixed = self._canonical.get(corrected, corrected)
+        if len(word) <= MAX_WORD:
+            if len(self._fixed) >= MAX_KNOWN_WORDS:
+                self._fixed.clear()
+            self._fixed[word] = fixed
+        return fixed
 
     def _longest(self, words: tuple[str, ...], start: int) -> tuple[int, tuple[str, ...]] | None:
         left = len(words) - start

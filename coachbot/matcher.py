@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz
 
-from .normalize import PUNCTUATION, Corrector, content_words, stem
+from .normalize import MAX_WORD, PUNCTUATION, Corrector, content_words, stem
 
 TYPO_MIN_SCORE = 85.0
 """An unknown word is read as a known one when RapidFuzz's ratio reaches this."""
@@ -40,6 +40,8 @@ SHORTLIST = 6
 PAIR_WEIGHT = 0.7
 """Word pairs count this much relative to single words."""
 
+MAX_KNOWN_WORDS = 50_000
+"""Message words whose stems are remembered; the table is emptied when it fills."""
 BLOCK_CELLS = 1 << 20
 """Queries x examples scored in one numpy call at most (8 MB of scores), so a block of
 thousands against ten times the bundled data still fits comfortably in memory."""
@@ -157,6 +159,7 @@ class IntentMatcher:
         self._unknown_idf = math.log(1.0 + n)
         self._feature_id = {f: i for i, f in enumerate(self._idf)}
         weights = {f: self._weight(f) for f in self._idf}
+        self._weights = weights
         by_example: list[list[tuple[int, float]]] = [[] for _ in self._idf]
         centroids: dict[str, Vector] = defaultdict(lambda: defaultdict(float))
         for index, (intent, feats) in enumerate(
@@ -177,6 +180,8 @@ class IntentMatcher:
         self._run_starts = np.searchsorted(runs, np.arange(len(self.intents)))
         self._run_sizes = np.diff(np.append(self._run_starts, len(runs)))
         self._columns = np.arange(len(runs))
+        self._word_stems: dict[str, tuple[str, ...]] = {}
+        """What each message word seen so far reads as (a pure, bounded cache)."""
         self.correct = Corrector(
             raw_vocab,
             set(self._synonyms),
@@ -207,20 +212,32 @@ class IntentMatcher:
     def query_stems(self, words: Sequence[str]) -> list[str]:
         """The stems the matcher compares for these message words."""
         out: list[str] = []
+        known = self._word_stems
         for word in words:
-            if word in PUNCTUATION or word in self._ignore:
-                continue
-            for part in self._synonyms.get(word, word).split():
-                out.append(stem(self.correct(part)))
+            stems = known.get(word)
+            if stems is None:
+                stems = self._stems_of(word)
+                if len(word) <= MAX_WORD:  # arbitrary junk must not grow the table
+                    if len(known) >= MAX_KNOWN_WORDS:
+                        known.clear()
+                    known[word] = stems
+            out.extend(stems)
         return out
+
+    def _stems_of(self, word: str) -> tuple[str, ...]:
+        if word in PUNCTUATION or word in self._ignore:
+            return ()
+        return tuple(stem(self.correct(part)) for part in self._synonyms.get(word, word).split())
 
     def vector(self, stems: Sequence[str]) -> Vector:
         """A query vector; unknown single words weigh as much as the rarest known ones."""
         vector: Vector = {}
+        weights, stopwords = self._weights, self._stopwords
         for f in self._features(stems):
-            if f in self._idf:
-                vector[f] = self._weight(f)
-            elif "_" not in f and f not in self._stopwords:
+            weight = weights.get(f)
+            if weight is not None:
+                vector[f] = weight
+            elif "_" not in f and f not in stopwords:
                 vector[f] = self._unknown_idf
         return _normalise(vector)
 
@@ -228,8 +245,11 @@ class IntentMatcher:
         """The message words as the matcher reads them (for ``rank_queries``, ``similarity``)."""
         stems = self.query_stems(words)
         vector = self.vector(stems)
-        known = [(self._feature_id[f], w) for f, w in vector.items() if f in self._feature_id]
-        return Query(tuple(stems), vector, tuple(f for f, _ in known), tuple(w for _, w in known))
+        ids = self._feature_id
+        known = [f for f in vector if f in ids]
+        return Query(
+            tuple(stems), vector, tuple(ids[f] for f in known), tuple(vector[f] for f in known)
+        )
 
     def _weight(self, feature: str) -> float:
         return self._idf[feature] * (PAIR_WEIGHT if "_" in feature else 1.0)
@@ -264,9 +284,9 @@ class IntentMatcher:
         weights = np.fromiter((w for q in queries for w in q.weights), np.float64, sum(sizes))
         block = (len(queries), len(self.intents))
         by_intent = self._centroids.scores(rows, features, weights, block)
-        # The intent-level score is cheap (one posting per intent); the shortlist is the
-        # best few intents by it, ties to the lower intent number (sorted ids).
-        shortlists = np.argsort(-by_intent, axis=1, kind="stable")[:, :SHORTLIST].tolist()
+        # The intent-level score is cheap (one posting per intent); only the best few
+        # intents by it are shortlisted, ties to the lower intent number (sorted ids).
+        shortlist = np.argsort(-by_intent, axis=1, kind="stable")[:, :SHORTLIST]
         by_example = self._examples.scores(
             rows, features, weights, (len(queries), len(self._intent_of)), exclude
         )
@@ -277,58 +297,77 @@ class IntentMatcher:
         where = np.minimum.reduceat(
             np.where(reached, self._columns, len(self._intent_of)), self._run_starts, axis=1
         )
-        return [
-            self._matches(q, i, s, e, n)
-            for q, i, s, e in zip(
-                queries,
-                by_intent.tolist(),
-                shortlists,
-                zip(nearest.tolist(), where.tolist(), strict=True),
-                strict=True,
-            )
-        ]
+        intent_score = np.take_along_axis(by_intent, shortlist, axis=1)
+        best = np.take_along_axis(nearest, shortlist, axis=1)
+        coarse = W_EXAMPLE * best + W_INTENT * intent_score
+        # Every score is a sum of positive products, so 0 means nothing in common.
+        coarse[(intent_score <= 0.0) | (best <= 0.0)] = -np.inf
+        order = np.lexsort((shortlist, -coarse), axis=1)
+        ranked = zip(
+            np.take_along_axis(coarse, order, axis=1).tolist(),
+            np.take_along_axis(shortlist, order, axis=1).tolist(),
+            np.take_along_axis(best, order, axis=1).tolist(),
+            np.take_along_axis(
+                np.take_along_axis(where, shortlist, axis=1), order, axis=1
+            ).tolist(),
+            strict=True,
+        )
+        return [self._matches(q, *r, n) for q, r in zip(queries, ranked, strict=True)]
 
     def _matches(
         self,
         query: Query,
-        by_intent: list[float],
-        shortlist: list[int],
-        nearest: tuple[list[float], list[int]],
+        coarse: list[float],
+        intents: list[int],
+        best: list[float],
+        examples: list[int],
         n: int,
     ) -> list[Match]:
-        """One query's ranking from its intent scores and its shortlisted nearest examples."""
+        """One query's ranking from its shortlist, ordered by the coarse score (best first):
+        the first few get the fuzzy comparison with their nearest example."""
         if not query.stems:
             return []
-        best, index_of = nearest
-        coarse = sorted(
-            (
-                (W_EXAMPLE * best[i] + W_INTENT * by_intent[i], self.intents[i], i)
-                for i in shortlist
-                # Every score is a sum of positive products, so 0 means nothing in common.
-                if by_intent[i] > 0.0 and best[i] > 0.0
-            ),
-            key=lambda t: (-t[0], t[1]),
-        )
         text = " ".join(query.stems)
         matches = []
-        for position, (score, intent, i) in enumerate(coarse):
-            index = index_of[i]
+        for position, (score, i, nearest, index) in enumerate(
+            zip(coarse, intents, best, examples, strict=True)
+        ):
+            if score == -math.inf:
+                break
             # token_set_ratio is generous when one side is a subset of the other, so it only
             # counts in proportion to how well the nearest example already covers the query.
             fuzzy = (
                 fuzz.token_set_ratio(text, self._example_stems[index]) / 100.0
                 if position < RERANK
-                else best[i]
+                else nearest
             )
-            final = (score + W_FUZZ * fuzzy * best[i]) / (W_EXAMPLE + W_INTENT + W_FUZZ)
-            matches.append(Match(intent, min(final, 1.0), self._example_text[index]))
+            final = (score + W_FUZZ * fuzzy * nearest) / (W_EXAMPLE + W_INTENT + W_FUZZ)
+            matches.append(Match(self.intents[i], min(final, 1.0), self._example_text[index]))
         matches.sort(key=lambda m: (-m.score, m.intent))
         return matches[:n]
 
-    def text_vector(self, text: str) -> Vector:
-        """The vector of a stored text (e.g. an FAQ question), for ``similarity``."""
-        return self.vector(self._stems(self._words(text.replace("{exercise}", " "))))
+    def text_index(self, texts: Sequence[str]) -> TextIndex:
+        """Stored texts (e.g. an exercise's FAQ questions) indexed for ``similarity``."""
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, text in enumerate(texts):
+            words = self._words(text.replace("{exercise}", " "))
+            for f, w in self.vector(self._stems(words)).items():
+                postings[f].append((i, w))
+        return TextIndex(len(texts), {f: tuple(p) for f, p in postings.items()})
 
-    def similarity(self, query: Query, others: Sequence[Vector]) -> list[float]:
-        """Cosine similarity of the message to each of ``others``."""
-        return [sum(w * other.get(f, 0.0) for f, w in query.vector.items()) for other in others]
+    @staticmethod
+    def similarity(query: Query, index: TextIndex) -> list[float]:
+        """Cosine similarity of the message to each text of ``index``."""
+        sims = [0.0] * index.size
+        postings = index.postings
+        for f, w in query.vector.items():
+            for i, other in postings.get(f, ()):
+                sims[i] += w * other
+        return sims
+
+
+@dataclass(frozen=True, slots=True)
+class TextIndex:
+    size: int
+    postings: Mapping[str, tuple[tuple[int, float], ...]]
+    """feature -> (text number, weight) for every text that has it."""

@@ -42,6 +42,8 @@ FOLLOWING_REACH = 3
 """How many words back a following negation reaches ("numbness" ... "gone")."""
 TYPO_MIN_SCORE = 85.0
 TYPO_MIN_LENGTH = 5
+MAX_KNOWN_WORDS = 50_000
+"""Message words whose corrected form is remembered; the table is emptied when it fills."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +262,8 @@ class SafetyScreen:
             short_edits=True,
         )
         self._starts: dict[str, tuple[Pattern, ...]] = {}
+        self._fixed: dict[str, str] = {}
+        self._order = {cid: n for n, cid in enumerate(self.categories)}
 
     # -- compiling ---------------------------------------------------------------------------
     def _compile(self, source: str) -> tuple[_Token, ...]:
@@ -287,7 +291,21 @@ class SafetyScreen:
         return tuple(tokens)
 
     # -- matching ----------------------------------------------------------------------------
+    def _correct_all(self, text: Sequence[str]) -> tuple[str, ...]:
+        fixed = self._fixed
+        out = [fixed.get(w) or self._correct(w) for w in text]
+        return tuple(out)
+
     def _correct(self, word: str) -> str:
+        """The trigger word that ``word`` is a typo of, or ``word`` (remembered, bounded)."""
+        fixed = self._correct_uncached(word)
+        if len(word) <= MAX_WORD:
+            if len(self._fixed) >= MAX_KNOWN_WORDS:
+                self._fixed.clear()
+            self._fixed[word] = fixed
+        return fixed
+
+    def _correct_uncached(self, word: str) -> str:
         if word in self.vocabulary or word in PUNCTUATION:
             return word
         fixed = self._corrector(word)
@@ -343,8 +361,10 @@ class SafetyScreen:
     def _find(self, text: Sequence[str]) -> list[tuple[str, int, int, frozenset[int]]]:
         found: list[tuple[str, int, int, frozenset[int]]] = []
         present = frozenset(text)
+        starts = self._starts
         for i, word in enumerate(text):
-            for pattern in self._candidates(word):
+            candidates = starts.get(word)
+            for pattern in self._candidates(word) if candidates is None else candidates:
                 for options in pattern.required:
                     if options.isdisjoint(present):
                         break
@@ -447,7 +467,7 @@ class SafetyScreen:
     def assess(self, text: str) -> Assessment:
         # Typos are corrected in the first MAX_CHARS characters; beyond that (a pasted essay)
         # words are matched as written, which keeps a 200 KB message to milliseconds.
-        fixed = tuple(self._correct(w) for w in words(text[:MAX_CHARS]))
+        fixed = self._correct_all(words(text[:MAX_CHARS]))
         if len(text) > MAX_CHARS:
             fixed += words(text[MAX_CHARS:])
         found = self._find(fixed)
@@ -478,7 +498,7 @@ class SafetyScreen:
             return None
         present = {h.category for h in live}
         candidates: list[tuple[int, int, str, str]] = []
-        order = {cid: n for n, cid in enumerate(self.categories)}
+        order = self._order
         for combo in self.combinations:
             if all(c in present for c in combo.all_of) and (
                 not combo.any_of or any(c in present for c in combo.any_of)
