@@ -101,6 +101,7 @@ class _Cache:
 
 
 _worker_coach: Coach | None = None
+_worker_cache = _Cache(CACHE_SIZE)
 
 
 def _start_worker(knowledge: str | None, intents: str | None) -> None:
@@ -118,75 +119,108 @@ def _ask_safely(coach: Coach, text: str) -> Reply | CoachbotError:
         return CoachbotError(f"{type(exc).__name__}: {exc}")
 
 
-def _worker_ask(text: str) -> Reply | CoachbotError:
+def _answer(coach: Coach, cache: _Cache, texts: list[str]) -> list[Reply | CoachbotError]:
+    """``coach.ask`` of each text: cached replies reused, the rest answered as one block
+    (``Coach.ask_block``), each distinct question (by ``cache_key``) once."""
+    out: list[Reply | CoachbotError | None] = [None] * len(texts)
+    todo: dict[Hashable, list[int]] = {}
+    for i, text in enumerate(texts):
+        key = cache_key(text)
+        hit = cache.get(key)
+        if hit is not None:
+            out[i] = hit
+        else:
+            todo.setdefault(key, []).append(i)
+    if todo:
+        firsts = [texts[rows[0]] for rows in todo.values()]
+        try:
+            replies: list[Reply | CoachbotError] = list(coach.ask_block(firsts))
+        except Exception:  # noqa: BLE001 - one by one, so only the culprit becomes an error
+            replies = [_ask_safely(coach, text) for text in firsts]
+        for (key, rows), reply in zip(todo.items(), replies, strict=True):
+            if isinstance(reply, Reply):
+                reply = cache.put(key, reply)
+            for i in rows:
+                out[i] = reply
+    return [reply for reply in out if reply is not None]
+
+
+def _worker_answer(texts: list[str]) -> list[Reply | CoachbotError]:
     assert _worker_coach is not None, "worker started without its coach"
-    return _ask_safely(_worker_coach, text)
+    return _answer(_worker_coach, _worker_cache, texts)
 
 
 @dataclass(slots=True)
 class _Block(Generic[T]):
     items: list[T]
-    keys: list[Hashable | None]
-    known: dict[Hashable, Reply | CoachbotError]
-    missing: list[Hashable] = field(default_factory=list)
-    result: multiprocessing.pool.AsyncResult[list[Reply | CoachbotError]] | None = None
-    borrowed: dict[Hashable, _Block[T]] = field(default_factory=dict)
-    """Keys an earlier block still in the workers is already answering."""
+    texts: list[str | None]
+    known: dict[str, Reply | CoachbotError]
+    missing: list[str] = field(default_factory=list)
+    result: multiprocessing.pool.AsyncResult[list[list[Reply | CoachbotError]]] | None = None
+    borrowed: dict[str, _Block[T]] = field(default_factory=dict)
+    """Questions an earlier block still in the workers is already answering."""
 
 
 @dataclass(slots=True)
 class _Engine:
-    """Answers blocks of questions in order, from the cache, in-process or in workers."""
+    """Answers blocks of questions in order, from the cache, in-process or in workers.
+
+    This process remembers replies by exact text (no normalising: that costs as much as a
+    tenth of an answer); whoever answers a block also remembers them by ``cache_key``, so
+    reworded repeats are still answered once per process.
+    """
 
     coach: Coach
     workers: int
     knowledge: str | None
     intents: str | None
     cache: _Cache = field(default_factory=lambda: _Cache(CACHE_SIZE))
+    answers: _Cache = field(default_factory=lambda: _Cache(CACHE_SIZE))
     pool: multiprocessing.pool.Pool | None = None
-    in_flight: dict[Hashable, _Block[Any]] = field(default_factory=dict)
+    in_flight: dict[str, _Block[Any]] = field(default_factory=dict)
 
     def submit(self, chunk: list[tuple[T, str | None]]) -> _Block[T]:
-        block: _Block[T] = _Block(
-            [item for item, _ in chunk],
-            [None if text is None else cache_key(text) for _, text in chunk],
-            {},
-        )
-        missing: dict[Hashable, str] = {}
-        for (_, text), key in zip(chunk, block.keys, strict=True):
-            if key is None or text is None or key in block.known or key in missing:
+        block: _Block[T] = _Block([item for item, _ in chunk], [text for _, text in chunk], {})
+        missing: dict[str, None] = {}
+        for text in block.texts:
+            if text is None or text in block.known or text in missing:
                 continue
-            hit = self.cache.get(key)
+            hit = self.cache.get(text)
             if hit is not None:
-                block.known[key] = hit
-            elif key in self.in_flight:
-                block.borrowed[key] = self.in_flight[key]
-            elif self.workers == 1:
-                block.known[key] = self._store(key, _ask_safely(self.coach, text))
+                block.known[text] = hit
+            elif text in self.in_flight:
+                block.borrowed[text] = self.in_flight[text]
             else:
-                missing[key] = text
-        if missing:
-            block.missing = list(missing)
-            self.in_flight.update(dict.fromkeys(missing, block))
-            chunksize = max(1, len(missing) // (self.workers * 4))
-            block.result = self._pool().map_async(
-                _worker_ask, list(missing.values()), chunksize=chunksize
-            )
+                missing[text] = None
+        if not missing:
+            return block
+        texts = list(missing)
+        if self.workers == 1:
+            for text, reply in zip(texts, _answer(self.coach, self.answers, texts), strict=True):
+                block.known[text] = self._store(text, reply)
+            return block
+        block.missing = texts
+        self.in_flight.update(dict.fromkeys(texts, block))
+        # A few parts per worker, so that a worker that finishes early takes another.
+        size = -(-len(texts) // (self.workers * 2))
+        parts = [texts[i : i + size] for i in range(0, len(texts), size)]
+        block.result = self._pool().map_async(_worker_answer, parts, chunksize=1)
         return block
 
     def finish(self, block: _Block[T]) -> Iterator[tuple[T, Reply | CoachbotError | None]]:
         if block.result is not None:
-            for key, reply in zip(block.missing, block.result.get(), strict=True):
-                block.known[key] = self._store(key, reply)
-                del self.in_flight[key]
-        for key, other in block.borrowed.items():
-            block.known[key] = other.known[key]  # blocks finish in order: ``other`` is done
+            replies = (reply for part in block.result.get() for reply in part)
+            for text, reply in zip(block.missing, replies, strict=True):
+                block.known[text] = self._store(text, reply)
+                del self.in_flight[text]
+        for text, other in block.borrowed.items():
+            block.known[text] = other.known[text]  # blocks finish in order: ``other`` is done
         block.borrowed.clear()  # or every block would keep the one before it alive
-        for item, key in zip(block.items, block.keys, strict=True):
-            yield item, None if key is None else block.known[key]
+        for item, question in zip(block.items, block.texts, strict=True):
+            yield item, None if question is None else block.known[question]
 
-    def _store(self, key: Hashable, reply: Reply | CoachbotError) -> Reply | CoachbotError:
-        return self.cache.put(key, reply) if isinstance(reply, Reply) else reply
+    def _store(self, text: str, reply: Reply | CoachbotError) -> Reply | CoachbotError:
+        return self.cache.put(text, reply) if isinstance(reply, Reply) else reply
 
     def _pool(self) -> multiprocessing.pool.Pool:
         # Started on first need, so a file the cache answers alone never pays for workers.

@@ -241,6 +241,15 @@ class Coach:
         """Answer one message with no conversation memory."""
         return self.respond(text, Context())[0]
 
+    def ask_block(self, texts: Sequence[str]) -> list[Reply]:
+        """``ask`` for each text, with the intents of all of them ranked in one pass: the
+        replies are the same as one ``ask`` at a time, several times faster."""
+        context = Context()
+        return [
+            self.respond(text, context, turn)[0]
+            for text, turn in zip(texts, self.analyse_many(texts), strict=True)
+        ]
+
     def ask_many(self, texts: Iterable[str], workers: int = 1) -> Iterator[Reply]:
         """``ask`` for each text, in order; repeats are answered once, and ``workers`` > 1
         spreads the work over that many processes (each loading this coach's data)."""
@@ -546,9 +555,15 @@ class Coach:
             level=level,
             notes=tuple(notes),
         )
-        return reply, replace(
-            context, exercise=exercise or context.exercise, intent=intent, pending=None
+        # Built directly: dataclasses.replace costs more than the rest of this method.
+        after = Context(
+            exercise=exercise or context.exercise,
+            intent=intent,
+            profile=context.profile,
+            flagged=context.flagged,
+            pending=None,
         )
+        return reply, after
 
     def _faq(self, exercise: str, query: Query, score: float) -> tuple[str, str, float] | None:
         ex = self.exercises[exercise]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from .normalize import MAX_WORD, PUNCTUATION, Corrector, content_words, stem
 
@@ -297,54 +297,54 @@ class IntentMatcher:
         where = np.minimum.reduceat(
             np.where(reached, self._columns, len(self._intent_of)), self._run_starts, axis=1
         )
-        intent_score = np.take_along_axis(by_intent, shortlist, axis=1)
-        best = np.take_along_axis(nearest, shortlist, axis=1)
+        line = np.arange(len(queries))[:, None]  # pairs with a column per row in indexing
+        intent_score = by_intent[line, shortlist]
+        best = nearest[line, shortlist]
+        examples = where[line, shortlist]
         coarse = W_EXAMPLE * best + W_INTENT * intent_score
         # Every score is a sum of positive products, so 0 means nothing in common.
-        coarse[(intent_score <= 0.0) | (best <= 0.0)] = -np.inf
-        order = np.lexsort((shortlist, -coarse), axis=1)
+        missing = (intent_score <= 0.0) | (best <= 0.0)
+        coarse[missing] = -np.inf
+        # The best few by the coarse score (ties to the lower intent number) get the fuzzy
+        # comparison with their nearest example; token_set_ratio is generous when one side
+        # is a subset of the other, so it only counts in proportion to how well the nearest
+        # example already covers the query.
+        by_coarse = np.lexsort((shortlist, -coarse), axis=1)
+        fuzzy = best.copy()
+        top = np.zeros_like(missing)
+        top[line, by_coarse[:, :RERANK]] = True
+        rows_, cols_ = np.nonzero(top & ~missing)
+        if len(rows_):
+            texts = [" ".join(q.stems) for q in queries]
+            stems = self._example_stems
+            fuzzy[rows_, cols_] = (
+                process.cpdist(
+                    [texts[r] for r in rows_.tolist()],
+                    [stems[e] for e in examples[rows_, cols_].tolist()],
+                    scorer=fuzz.token_set_ratio,
+                    dtype=np.float64,
+                    workers=1,
+                )
+                / 100.0
+            )
+        final = np.minimum((coarse + W_FUZZ * fuzzy * best) / (W_EXAMPLE + W_INTENT + W_FUZZ), 1.0)
+        final[missing] = -np.inf
+        order = np.lexsort((shortlist, -final), axis=1)[:, :n]
         ranked = zip(
-            np.take_along_axis(coarse, order, axis=1).tolist(),
-            np.take_along_axis(shortlist, order, axis=1).tolist(),
-            np.take_along_axis(best, order, axis=1).tolist(),
-            np.take_along_axis(
-                np.take_along_axis(where, shortlist, axis=1), order, axis=1
-            ).tolist(),
+            final[line, order].tolist(),
+            shortlist[line, order].tolist(),
+            examples[line, order].tolist(),
             strict=True,
         )
-        return [self._matches(q, *r, n) for q, r in zip(queries, ranked, strict=True)]
-
-    def _matches(
-        self,
-        query: Query,
-        coarse: list[float],
-        intents: list[int],
-        best: list[float],
-        examples: list[int],
-        n: int,
-    ) -> list[Match]:
-        """One query's ranking from its shortlist, ordered by the coarse score (best first):
-        the first few get the fuzzy comparison with their nearest example."""
-        if not query.stems:
-            return []
-        text = " ".join(query.stems)
-        matches = []
-        for position, (score, i, nearest, index) in enumerate(
-            zip(coarse, intents, best, examples, strict=True)
-        ):
-            if score == -math.inf:
-                break
-            # token_set_ratio is generous when one side is a subset of the other, so it only
-            # counts in proportion to how well the nearest example already covers the query.
-            fuzzy = (
-                fuzz.token_set_ratio(text, self._example_stems[index]) / 100.0
-                if position < RERANK
-                else nearest
-            )
-            final = (score + W_FUZZ * fuzzy * nearest) / (W_EXAMPLE + W_INTENT + W_FUZZ)
-            matches.append(Match(self.intents[i], min(final, 1.0), self._example_text[index]))
-        matches.sort(key=lambda m: (-m.score, m.intent))
-        return matches[:n]
+        intents, texts_ = self.intents, self._example_text
+        return [
+            [
+                Match(intents[i], score, texts_[e])
+                for score, i, e in zip(*row, strict=True)
+                if score != -math.inf
+            ]
+            for row in ranked
+        ]
 
     def text_index(self, texts: Sequence[str]) -> TextIndex:
         """Stored texts (e.g. an exercise's FAQ questions) indexed for ``similarity``."""

@@ -182,6 +182,7 @@ class Corrector:
         self._min_length = min_length
         self._max_cache = max_cache
         self._cache: dict[str, str] = {}
+        self._by_length: dict[int, list[str]] = {}
 
     def __call__(self, word: str) -> str:
         if word in self._known or len(word) > MAX_WORD or not word.isalpha():
@@ -203,6 +204,18 @@ class Corrector:
             short = process.extractOne(word, self._short, scorer=OSA.distance, score_cutoff=1)
             return short[0] if short and sorted(short[0]) == sorted(word) else word
         best = process.extractOne(
-            word, self._vocab, scorer=fuzz.ratio, score_cutoff=self._min_score
+            word, self._near_length(len(word)), scorer=fuzz.ratio, score_cutoff=self._min_score
         )
         return best[0] if best else word
+
+    def _near_length(self, length: int) -> list[str]:
+        """The vocabulary words whose length allows ``fuzz.ratio`` to reach the minimum score
+        against a word of ``length`` (in vocabulary order, so ties still go the same way)."""
+        found = self._by_length.get(length)
+        if found is None:
+            # ratio = 100 * (1 - indel / (a + b)) and indel >= |a - b|; the margin only keeps
+            # a word or two that fail the cutoff anyway.
+            most = 1.0 - self._min_score / 100.0 + 1e-9
+            found = [w for w in self._vocab if abs(len(w) - length) <= most * (len(w) + length)]
+            self._by_length[length] = found
+        return found

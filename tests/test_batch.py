@@ -242,6 +242,9 @@ def test_question_that_makes_the_coach_raise_is_an_error_record(
                 raise RuntimeError("boom")
             return coach.ask(text)
 
+        def ask_block(self, texts: list[str]) -> list[Reply]:
+            return [self.ask(text) for text in texts]  # one bad question fails the block
+
     monkeypatch.setattr(batch, "Coach", lambda knowledge=None, intents=None: Fragile())
     src = tmp_path / "q.txt"
     src.write_text("boom\nhi\n", encoding="utf-8")
