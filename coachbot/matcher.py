@@ -174,8 +174,15 @@ class IntentMatcher:
         for intent, centroid in centroids.items():
             for f, weight in _normalise(centroid).items():
                 by_intent[self._feature_id[f]].append((number[intent], weight))
-        self._examples = _Postings.build(by_example)
-        self._centroids = _Postings.build(by_intent)
+        # One matrix: a feature's intent columns, then its example columns (shifted past the
+        # intents), so a block of queries is expanded and summed once for both.
+        shift = len(self.intents)
+        self._postings = _Postings.build(
+            [
+                [*intents, *((shift + i, w) for i, w in examples)]
+                for intents, examples in zip(by_intent, by_example, strict=True)
+            ]
+        )
         runs = np.fromiter((number[i] for i in self._intent_of), np.int64, len(self._intent_of))
         self._run_starts = np.searchsorted(runs, np.arange(len(self.intents)))
         self._run_sizes = np.diff(np.append(self._run_starts, len(runs)))
@@ -282,14 +289,14 @@ class IntentMatcher:
         rows = np.repeat(np.arange(len(queries), dtype=np.int64), sizes)
         features = np.fromiter((f for q in queries for f in q.features), np.int64, sum(sizes))
         weights = np.fromiter((w for q in queries for w in q.weights), np.float64, sum(sizes))
-        block = (len(queries), len(self.intents))
-        by_intent = self._centroids.scores(rows, features, weights, block)
-        # The intent-level score is cheap (one posting per intent); only the best few
-        # intents by it are shortlisted, ties to the lower intent number (sorted ids).
+        shift = len(self.intents)
+        exclude = None if exclude is None else shift + exclude
+        block = (len(queries), shift + len(self._intent_of))
+        scores = self._postings.scores(rows, features, weights, block, exclude)
+        by_intent, by_example = scores[:, :shift], scores[:, shift:]
+        # Only the best few intents by the intent-level score are shortlisted, ties to the
+        # lower intent number (sorted ids).
         shortlist = np.argsort(-by_intent, axis=1, kind="stable")[:, :SHORTLIST]
-        by_example = self._examples.scores(
-            rows, features, weights, (len(queries), len(self._intent_of)), exclude
-        )
         # Each intent's nearest example: the best score in its run of columns, and the
         # first column that reaches it.
         nearest = np.maximum.reduceat(by_example, self._run_starts, axis=1)
