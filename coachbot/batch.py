@@ -106,7 +106,8 @@ _worker_cache = _Cache(CACHE_SIZE)
 
 def _start_worker(knowledge: str | None, intents: str | None) -> None:
     global _worker_coach
-    _worker_coach = Coach(knowledge=knowledge, intents=intents)
+    if _worker_coach is None:  # a forked worker already has its parent's
+        _worker_coach = Coach(knowledge=knowledge, intents=intents)
 
 
 def _ask_safely(coach: Coach, text: str) -> Reply | CoachbotError:
@@ -225,6 +226,11 @@ class _Engine:
     def _pool(self) -> multiprocessing.pool.Pool:
         # Started on first need, so a file the cache answers alone never pays for workers.
         if self.pool is None:
+            global _worker_coach
+            # Forked workers start with this process's coach instead of loading their own;
+            # workers started afresh (spawn, forkserver) load it from the folders.
+            forked = multiprocessing.get_start_method() == "fork"
+            _worker_coach = self.coach if forked else None
             self.pool = multiprocessing.Pool(
                 self.workers, initializer=_start_worker, initargs=(self.knowledge, self.intents)
             )

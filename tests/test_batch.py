@@ -368,7 +368,11 @@ def test_jsonl_lines_equal_the_json_of_each_record(coach: Coach) -> None:
 def test_answers_are_identical_to_coach_ask_on_a_sample(
     tmp_path: Path, capsys: Cap, coach: Coach
 ) -> None:
-    questions = labelled_questions(60)
+    """Blocks are ranked together; each answer must still be that of a lone ``coach.ask``."""
+    asked = labelled_questions(300)
+    safety = yaml.safe_load((LABELLED.parent / "safety_set.yaml").read_text(encoding="utf-8"))
+    asked += [str(m["text"]) for m in safety["messages"][::4]]
+    questions = [*asked, *(f"quick question: {q} thanks" for q in asked)]
     src = tmp_path / "q.txt"
     src.write_text("\n".join(questions) + "\n", encoding="utf-8")
     _, out, _ = run_batch(capsys, str(src), "--quiet")

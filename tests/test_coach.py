@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -140,3 +142,16 @@ _COACH = Coach()
 def test_ask_many_gives_the_same_replies_in_order(coach: Coach) -> None:
     questions = ["how do i do a nordic curl", "hi", "how do i do a nordic curl", "cook a ham"]
     assert list(coach.ask_many(questions)) == [coach.ask(q) for q in questions]
+
+
+def test_ask_block_gives_exactly_the_replies_of_ask_one_at_a_time(coach: Coach) -> None:
+    """The batch path ranks a whole block at once; every field must equal a lone ``ask``."""
+    data = Path(__file__).parent / "data"
+    texts = [q["q"] for q in yaml.safe_load((data / "labelled.yaml").read_text())["questions"]]
+    texts += [m["text"] for m in yaml.safe_load((data / "safety_set.yaml").read_text())["messages"]]
+    texts += [f"ok {t.upper()} lol" for t in texts[:200]] + ["", "?", "x" * (MAX_CHARS + 5)]
+    together = coach.ask_block(texts)
+    alone = [coach.ask(t) for t in texts]
+    assert [r.to_dict() for r in together] == [r.to_dict() for r in alone]
+    assert [r.notes for r in together] == [r.notes for r in alone]
+    assert coach.ask_block([]) == []

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from coachbot import Coach
+from coachbot import Coach, matcher
 from coachbot.matcher import IntentMatcher
+from coachbot.normalize import words
 
 LABELLED = Path(__file__).parent / "data" / "labelled.yaml"
 
@@ -92,3 +93,47 @@ def test_untuned_second_set_scores_as_first_measured(coach: Coach) -> None:
         for q in items
     )
     assert right / len(items) >= 0.84
+
+
+def _variants(questions: list[str]) -> list[str]:
+    """Each question as asked, with chatter around it and with two letters swapped."""
+    out = []
+    for i, q in enumerate(questions):
+        j = i % max(len(q) - 1, 1)
+        swapped = q[:j] + q[j + 1 : j + 2] + q[j : j + 1] + q[j + 2 :]
+        out += [q, f"hey {q} please", swapped]
+    return out
+
+
+def test_a_block_ranks_each_question_as_it_would_be_ranked_alone(
+    coach: Coach, labelled: list[dict[str, Any]]
+) -> None:
+    """Scores are summed per question in its own order, so batching changes no bit."""
+    texts = _variants([q["q"] for q in labelled])
+    queries = [coach.matcher.query(coach.finder.find(words(t)).rest) for t in texts]
+    together = coach.matcher.rank_queries(queries)
+    assert together == [coach.matcher.rank_queries([q])[0] for q in queries]
+    assert sum(bool(r) for r in together) > 0.9 * len(texts)
+
+
+def test_blocks_larger_than_one_numpy_pass_give_the_same_rankings(
+    coach: Coach, monkeypatch: pytest.MonkeyPatch, labelled: list[dict[str, Any]]
+) -> None:
+    queries = [coach.matcher.query(coach.finder.find(words(q["q"])).rest) for q in labelled]
+    whole = coach.matcher.rank_queries(queries)
+    monkeypatch.setattr(matcher, "BLOCK_CELLS", 7 * len(coach.matcher.examples()))
+    assert coach.matcher.rank_queries(queries) == whole
+
+
+def test_a_left_out_example_is_never_its_own_nearest(coach: Coach) -> None:
+    examples = coach.matcher.examples()
+    index = next(i for i, (intent, _) in enumerate(examples) if intent == "tempo")
+    rest = coach.finder.find(words(examples[index][1])).rest
+    assert coach.matcher.rank(rest)[0].example == examples[index][1]
+    assert all(m.example != examples[index][1] for m in coach.matcher.rank(rest, exclude=index))
+
+
+def test_empty_and_unknown_queries_rank_nothing(coach: Coach) -> None:
+    queries = [coach.matcher.query(()), coach.matcher.query(("zxqv", "blorft"))]
+    assert coach.matcher.rank_queries(queries) == [[], []]
+    assert IntentMatcher({}).rank(("how", "many", "sets")) == []

@@ -1,4 +1,6 @@
-from coachbot.normalize import MAX_CHARS, clean, content_words, stem, words
+from rapidfuzz import fuzz, process
+
+from coachbot.normalize import MAX_CHARS, Corrector, clean, content_words, stem, words
 
 
 def test_contractions_are_spelt_out() -> None:
@@ -38,3 +40,28 @@ def test_words_that_only_look_suffixed_keep_their_ending() -> None:
     assert stem("evening") == "evening"
     assert stem("morning") == "morning"
     assert stem("lowering") == "lower"
+
+
+def test_typo_search_over_reachable_lengths_finds_what_a_full_search_finds() -> None:
+    """Only words whose length lets ``fuzz.ratio`` reach the cutoff are compared; the answer
+    (ties included) must be the one a search over the whole vocabulary gives."""
+    vocabulary = sorted(
+        {w for w in words(" ".join(_VOCABULARY)) if len(w) >= 4} | {"hamstrings", "hams"}
+    )
+    corrector = Corrector(vocabulary, min_score=85.0, min_length=5)
+    typos = (
+        {w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in vocabulary for i in range(len(w) - 1)}
+        | {w[:-1] for w in vocabulary}
+        | {w + "s" for w in vocabulary}
+        | {"hamstrngs", "glutess"}
+    )
+    for typo in sorted(t for t in typos if t not in vocabulary and len(t) >= 5):
+        full = process.extractOne(typo, corrector._vocab, scorer=fuzz.ratio, score_cutoff=85.0)
+        assert corrector(typo) == (full[0] if full else typo), typo
+
+
+_VOCABULARY = (
+    "hamstring glutes nordic curl bridge thrust raise lowering tempo eccentric beginner "
+    "advanced intermediate stretch soreness cramps warm equipment alternative progression "
+    "regression stability slider towel single deadlift standing prone extension"
+)
