@@ -82,11 +82,11 @@ class _Postings:
 
     @classmethod
     def build(cls, rows: Sequence[Sequence[tuple[int, float]]]) -> _Postings:
-        sizes = np.fromiter((len(r) for r in rows), np.int64, len(rows))
         starts = np.zeros(len(rows) + 1, np.int64)
-        np.cumsum(sizes, out=starts[1:])
-        columns = np.fromiter((c for r in rows for c, _ in r), np.int64, int(starts[-1]))
-        weights = np.fromiter((w for r in rows for _, w in r), np.float64, int(starts[-1]))
+        np.cumsum([len(r) for r in rows], out=starts[1:])
+        flat = [posting for r in rows for posting in r]
+        columns = np.array([c for c, _ in flat], np.int64)
+        weights = np.array([w for _, w in flat], np.float64)
         return cls(starts, columns, weights)
 
     def scores(
@@ -160,7 +160,12 @@ class IntentMatcher:
         self._feature_id = {f: i for i, f in enumerate(self._idf)}
         weights = {f: self._weight(f) for f in self._idf}
         self._weights = weights
-        by_example: list[list[tuple[int, float]]] = [[] for _ in self._idf]
+        # One matrix for both scores: a feature's row holds its example columns (shifted
+        # past the intents) and its intent columns, so a block of queries is expanded and
+        # summed once. A row's order does not matter: a cell gets one posting per feature.
+        shift = len(self.intents)
+        postings: list[list[tuple[int, float]]] = [[] for _ in self._idf]
+        feature_id = self._feature_id
         centroids: dict[str, Vector] = defaultdict(lambda: defaultdict(float))
         for index, (intent, feats) in enumerate(
             zip(self._intent_of, feats_per_example, strict=True)
@@ -168,21 +173,12 @@ class IntentMatcher:
             vector = _normalise({f: weights[f] for f in feats})
             centroid = centroids[intent]
             for f, weight in vector.items():
-                by_example[self._feature_id[f]].append((index, weight))
+                postings[feature_id[f]].append((shift + index, weight))
                 centroid[f] += weight
-        by_intent: list[list[tuple[int, float]]] = [[] for _ in self._idf]
         for intent, centroid in centroids.items():
             for f, weight in _normalise(centroid).items():
-                by_intent[self._feature_id[f]].append((number[intent], weight))
-        # One matrix: a feature's intent columns, then its example columns (shifted past the
-        # intents), so a block of queries is expanded and summed once for both.
-        shift = len(self.intents)
-        self._postings = _Postings.build(
-            [
-                [*intents, *((shift + i, w) for i, w in examples)]
-                for intents, examples in zip(by_intent, by_example, strict=True)
-            ]
-        )
+                postings[feature_id[f]].append((number[intent], weight))
+        self._postings = _Postings.build(postings)
         runs = np.fromiter((number[i] for i in self._intent_of), np.int64, len(self._intent_of))
         self._run_starts = np.searchsorted(runs, np.arange(len(self.intents)))
         self._run_sizes = np.diff(np.append(self._run_starts, len(runs)))
