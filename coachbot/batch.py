@@ -36,7 +36,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Generic, TextIO, TypeVar
 
@@ -77,25 +77,19 @@ def cache_key(text: str) -> Hashable:
 
 
 class _Cache:
-    """Replies by question key, bounded (oldest out first); equal answer texts kept once."""
+    """Replies by question key, bounded (oldest out first)."""
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._replies: dict[Hashable, Reply] = {}
-        self._texts: dict[str, str] = {}
 
     def get(self, key: Hashable) -> Reply | None:
         return self._replies.get(key)
 
     def put(self, key: Hashable, reply: Reply) -> Reply:
-        """Store ``reply``; returns it, sharing its text with an equal earlier answer."""
-        text = self._texts.setdefault(reply.text, reply.text)
-        if text is not reply.text:
-            reply = replace(reply, text=text)
+        # Equal answers mostly share one text already: the coach renders each answer once.
         if len(self._replies) >= self._size:
             del self._replies[next(iter(self._replies))]
-            if len(self._texts) >= self._size:
-                self._texts.clear()
         self._replies[key] = reply
         return reply
 
@@ -526,7 +520,9 @@ class _JsonlSink:
             if len(self._encoded) >= CACHE_SIZE:
                 self._encoded.clear()
             part = self._encoded[reply] = _json(_answer_fields(reply))[1:-1]
-        carried = "".join(f", {_json(k)}: {_json(v)}" for k, v in _carried(row))
+        carried = (
+            "".join(f", {_json(k)}: {_json(v)}" for k, v in _carried(row)) if row.extra else ""
+        )
         head = f'{{"id": {row.id}, "question": {_json(row.question)}'
         self._out.write(f'{head}, {part}, "error": null{carried}}}\n')
 
