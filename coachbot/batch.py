@@ -137,7 +137,9 @@ def _answer(coach: Coach, cache: _Cache, texts: list[str]) -> list[Reply | Coach
                 reply = cache.put(key, reply)
             for i in rows:
                 out[i] = reply
-    return [reply for reply in out if reply is not None]
+    done = [reply for reply in out if reply is not None]
+    assert len(done) == len(texts), "a question was left unanswered"
+    return done
 
 
 def _worker_answer(texts: list[str]) -> list[Reply | CoachbotError]:
