@@ -221,12 +221,20 @@ class SafetyScreen:
         }
         self._kinds = tuple(kinds)
         # Every context list in one table, so a message is scanned once rather than once
-        # per list; within a kind the phrases keep their order.
-        merged: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+        # per list: first word -> phrase length -> phrase -> the kinds it belongs to.
+        merged: dict[str, dict[int, dict[tuple[str, ...], list[str]]]] = {}
         for kind, index in kinds.items():
             for word, phrases in index.items():
-                merged[word].extend((kind, phrase) for phrase in phrases)
-        self._context_phrases = {word: tuple(group) for word, group in merged.items()}
+                for phrase in phrases:
+                    by_length = merged.setdefault(word, {}).setdefault(len(phrase), {})
+                    by_length.setdefault(phrase, []).append(kind)
+        self._context_phrases = {
+            word: tuple(
+                (n, {phrase: tuple(ks) for phrase, ks in group.items()})
+                for n, group in by_length.items()
+            )
+            for word, by_length in merged.items()
+        }
         self.patterns: list[Pattern] = []
         self._by_word: dict[str, list[Pattern]] = defaultdict(list)
         self._by_prefix: dict[str, list[Pattern]] = defaultdict(list)
@@ -390,9 +398,8 @@ class SafetyScreen:
         spans: dict[str, list[tuple[int, int]]] = {kind: [] for kind in self._kinds}
         table = self._context_phrases
         for i, word in enumerate(text):
-            for kind, phrase in table.get(word, ()):
-                n = len(phrase)
-                if n == 1 or tuple(text[i : i + n]) == phrase:
+            for n, phrases in table.get(word, ()):
+                for kind in phrases.get(tuple(text[i : i + n]), ()):
                     spans[kind].append((i, i + n))
         return spans
 
