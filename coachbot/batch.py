@@ -21,7 +21,8 @@ message and no answer.
 
 ``answered`` is the engine underneath (and ``answer_many`` its plain form, for Python
 callers): replies in input order, each distinct question answered once (see ``cache_key``),
-in this process or in worker processes that each load their own ``Coach``.
+blocks of them at a time (``Coach.ask_block``), in this process or in worker processes
+(forked ones start with this process's ``Coach``, others load one from the folders).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from typing import Any, BinaryIO, Generic, TextIO, TypeVar
 from .coach import Coach
 from .errors import CoachbotError, UsageError
 from .models import Reply
-from .normalize import MAX_CHARS, words
+from .normalize import MAX_CHARS, MAX_SCREEN_CHARS, words
 
 MAX_QUESTION_CHARS = MAX_CHARS
 """A longer question is an error record rather than an answer to its first part."""
@@ -69,11 +70,15 @@ T = TypeVar("T")
 def cache_key(text: str) -> Hashable:
     """Questions with the same key get the same reply from ``Coach.ask``.
 
-    Every stage of the coach reads a message through ``normalize.words`` (after the length
-    check), so case, spacing, accents and typographic quotes cannot change the answer.
+    Every stage of the coach reads a message through ``normalize.words``, so case, spacing,
+    accents and typographic quotes cannot change the answer. A long message is read in two
+    parts (the first ``MAX_CHARS`` characters by every stage, the rest by the safety screen
+    alone), and so is its key.
     """
-    # One string rather than the tuple of words: a tenth of the memory in a full cache.
-    return (" ".join(words(text)), len(text) > MAX_CHARS)
+    # Strings rather than tuples of words: a tenth of the memory in a full cache.
+    if len(text) <= MAX_CHARS:
+        return (" ".join(words(text)), None)
+    return (" ".join(words(text[:MAX_CHARS])), " ".join(words(text[MAX_CHARS:MAX_SCREEN_CHARS])))
 
 
 class _Cache:
@@ -86,22 +91,19 @@ class _Cache:
     def get(self, key: Hashable) -> Reply | None:
         return self._replies.get(key)
 
-    def put(self, key: Hashable, reply: Reply) -> Reply:
-        # Equal answers mostly share one text already: the coach renders each answer once.
+    def put(self, key: Hashable, reply: Reply) -> None:
         if len(self._replies) >= self._size:
             del self._replies[next(iter(self._replies))]
         self._replies[key] = reply
-        return reply
 
 
 _worker_coach: Coach | None = None
 _worker_cache = _Cache(CACHE_SIZE)
 
 
-def _start_worker(knowledge: str | None, intents: str | None) -> None:
+def _start_worker(coach: Coach | None, knowledge: str | None, intents: str | None) -> None:
     global _worker_coach
-    if _worker_coach is None:  # a forked worker already has its parent's
-        _worker_coach = Coach(knowledge=knowledge, intents=intents)
+    _worker_coach = coach if coach is not None else Coach(knowledge=knowledge, intents=intents)
 
 
 def _ask_safely(coach: Coach, text: str) -> Reply | CoachbotError:
@@ -134,7 +136,7 @@ def _answer(coach: Coach, cache: _Cache, texts: list[str]) -> list[Reply | Coach
             replies = [_ask_safely(coach, text) for text in firsts]
         for (key, rows), reply in zip(todo.items(), replies, strict=True):
             if isinstance(reply, Reply):
-                reply = cache.put(key, reply)
+                cache.put(key, reply)
             for i in rows:
                 out[i] = reply
     done = [reply for reply in out if reply is not None]
@@ -217,18 +219,25 @@ class _Engine:
             yield item, None if question is None else block.known[question]
 
     def _store(self, text: str, reply: Reply | CoachbotError) -> Reply | CoachbotError:
-        return self.cache.put(text, reply) if isinstance(reply, Reply) else reply
+        if isinstance(reply, Reply):
+            self.cache.put(text, reply)
+        return reply
 
     def _pool(self) -> multiprocessing.pool.Pool:
         # Started on first need, so a file the cache answers alone never pays for workers.
         if self.pool is None:
-            global _worker_coach
-            # Forked workers start with this process's coach instead of loading their own;
-            # workers started afresh (spawn, forkserver) load it from the folders.
-            forked = multiprocessing.get_start_method() == "fork"
-            _worker_coach = self.coach if forked else None
+            # A forked worker starts with this process's coach (fork hands it over without
+            # pickling); one started afresh (spawn, forkserver) loads its own from the folders.
+            shared: Coach | None = None
+            if multiprocessing.get_start_method() == "fork":
+                # Every template compiled first: a lock another thread held at the fork would
+                # stay locked in the worker forever.
+                self.coach.compile_all()
+                shared = self.coach
             self.pool = multiprocessing.Pool(
-                self.workers, initializer=_start_worker, initargs=(self.knowledge, self.intents)
+                self.workers,
+                initializer=_start_worker,
+                initargs=(shared, self.knowledge, self.intents),
             )
         return self.pool
 
@@ -261,9 +270,10 @@ def answered(
     """Each ``(item, question)`` paired with ``coach.ask(question)``, in input order.
 
     A ``None`` question passes through with ``None``; a question that made the coach raise
-    comes back as a ``CoachbotError`` naming the original error. With ``workers > 1`` each
-    worker process loads its own ``Coach`` from ``knowledge`` / ``intents``: pass the
-    folders ``coach`` was built from.
+    comes back as a ``CoachbotError`` naming the original error. With ``workers > 1``,
+    forked workers start with ``coach`` itself; workers started afresh (where processes are
+    spawned) load a ``Coach`` from ``knowledge`` / ``intents``: pass the folders ``coach``
+    was built from.
     """
     if workers < 1:
         raise UsageError(f"workers must be at least 1 (got {workers})")
@@ -294,7 +304,7 @@ def answer_many(
     intents: str | Path | None = None,
 ) -> Iterator[Reply]:
     """``coach.ask(text)`` for each text, in order: repeats answered once, optionally in
-    ``workers`` processes (each loading ``knowledge`` / ``intents``, default: bundled).
+    ``workers`` processes (see ``answered`` for what they load).
 
     Raises ``CoachbotError`` (naming the original error) if the coach fails on a question.
     """

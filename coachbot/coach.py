@@ -3,8 +3,9 @@
     text -> normalize -> safety screen -> exercise & level -> intent -> template -> Reply
 
 The safety screen runs first and nothing overrides it. What a ``Coach`` knows is fixed after
-construction; its only moving parts are bounded caches (typo corrections, compiled templates)
-whose updates are safe to race, so one instance can serve every thread of a bot.
+construction; its only moving parts are bounded caches of pure results (how each word reads,
+compiled templates, rendered answers) whose updates are safe to race, so one instance can
+serve every thread of a bot.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from .loader import (
 )
 from .matcher import IntentMatcher, Match, Query
 from .models import Exercise, Intent, Profile, RedFlag, Reply
-from .normalize import MAX_CHARS, MAX_SCREEN_CHARS, content_words, words
+from .normalize import MAX_CHARS, MAX_SCREEN_CHARS, content_words, lengths_by_first_word, words
 from .safety import Assessment, SafetyScreen, load_safety
 from .store import Responder, SessionStore
 
@@ -168,10 +169,7 @@ class Coach:
             for ex_id, ex in self.exercises.items()
         }
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
-        self._other_lengths: dict[str, list[int]] = {}
-        for name in self.general.other_exercises:
-            if name:
-                self._other_lengths.setdefault(name[0], []).append(len(name))
+        self._other_lengths = lengths_by_first_word(self.general.other_exercises)
         self.suggestions: Mapping[str, tuple[str, ...]] = files.suggestions
         self.follow_ups: Mapping[str, tuple[str, ...]] = files.follow_ups
         self.suggestion_sets: Mapping[str, tuple[str, ...]] = files.suggestion_sets
@@ -241,9 +239,12 @@ class Coach:
         """Answer one message with no conversation memory."""
         return self.respond(text, Context())[0]
 
-    def ask_block(self, texts: Sequence[str]) -> list[Reply]:
+    def ask_block(self, texts: Iterable[str]) -> list[Reply]:
         """``ask`` for each text, with the intents of all of them ranked in one pass: the
-        replies are the same as one ``ask`` at a time, several times faster."""
+        replies are those of one ``ask`` at a time, in about half the time."""
+        if isinstance(texts, str):
+            raise TypeError("ask_block takes a list of questions; use ask for one")
+        texts = list(texts)
         context = Context()
         return [
             self.respond(text, context, turn)[0]
@@ -251,8 +252,8 @@ class Coach:
         ]
 
     def ask_many(self, texts: Iterable[str], workers: int = 1) -> Iterator[Reply]:
-        """``ask`` for each text, in order; repeats are answered once, and ``workers`` > 1
-        spreads the work over that many processes (each loading this coach's data)."""
+        """``ask`` for each text, in order, streamed: answered in blocks (see ``ask_block``),
+        repeats once, and ``workers`` > 1 spreads the blocks over that many processes."""
         from .batch import answer_many
 
         return answer_many(
@@ -280,6 +281,8 @@ class Coach:
 
     def analyse_many(self, texts: Sequence[str]) -> list[Turn]:
         """``analyse`` for each text; the intents of all of them are ranked in one pass."""
+        if isinstance(texts, str):
+            raise TypeError("analyse_many takes a list of questions; use analyse for one")
         screened = []
         for text in texts:
             if not isinstance(text, str):

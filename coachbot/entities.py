@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from .models import Exercise
-from .normalize import MAX_WORD, Corrector, content_words
+from .normalize import MAX_WORD, Corrector, content_words, lengths_by_first_word
 
 TYPO_MIN_SCORE = 82.0
 """A word is read as an alias word when RapidFuzz's ratio reaches this (e.g. "nordik")."""
@@ -94,13 +94,6 @@ def _canonical_spellings(phrases: Mapping[tuple[str, ...], object]) -> dict[str,
     return out
 
 
-def _lengths_by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
-    lengths: dict[str, set[int]] = {}
-    for phrase in phrases:
-        lengths.setdefault(phrase[0], set()).add(len(phrase))
-    return {word: tuple(sorted(ns, reverse=True)) for word, ns in lengths.items()}
-
-
 class EntityFinder:
     """Finds exercise and level mentions; built once, safe to share between threads."""
 
@@ -131,8 +124,8 @@ class EntityFinder:
         }
         # Most words start no name at all: the lengths of the phrases each word starts (longest
         # first) save slicing the message at every position for every possible length.
-        self._phrase_lengths = _lengths_by_first_word(self._phrases)
-        self._level_lengths = _lengths_by_first_word(self._levels)
+        self._phrase_lengths = lengths_by_first_word(self._phrases)
+        self._level_lengths = lengths_by_first_word(self._levels)
         alias_words = {w for phrase in self._phrases for w in phrase}
         level_words = {w for phrase in self._levels for w in phrase}
         self.correct = Corrector(

@@ -8,8 +8,8 @@ which rewards close wording without paying for a fuzzy pass over every example. 
 count against a match, which is what keeps "how long to cook a ham" from looking like a
 question about rest times.
 
-The index is two sparse matrices (feature -> intent centroids, feature -> examples) scored
-for a whole block of queries at once with numpy. ``rank`` is a block of one, so a question
+The index is one sparse matrix (feature -> intent centroids and examples) scored for a whole
+block of queries at once with numpy. ``rank`` is a block of one, so a question
 gets the same ranking alone as in a batch of 100,000: each query's sums are added in its own
 feature order whatever else is in the block (``np.bincount`` adds in input order), so even
 the last bit of every score is the same.
@@ -61,7 +61,9 @@ class Query:
     """A message as the matcher reads it: its stems and its weighted features."""
 
     stems: tuple[str, ...]
-    vector: Vector
+    vector: tuple[tuple[str, float], ...]
+    """(feature, weight) pairs of the normalised query vector (a tuple keeps ``Query``
+    hashable, like every other record of a turn)."""
     features: tuple[int, ...]
     """Index numbers of the vector's features that the examples use, in vector order."""
     weights: tuple[float, ...]
@@ -114,7 +116,8 @@ class _Postings:
 
 
 class IntentMatcher:
-    """Ranks intents for a message. Built once from the examples; read-only afterwards."""
+    """Ranks intents for a message. Built once from the examples; afterwards only its bounded
+    word caches change (pure results, safe to race), so threads can share it."""
 
     def __init__(
         self,
@@ -251,7 +254,10 @@ class IntentMatcher:
         ids = self._feature_id
         known = [f for f in vector if f in ids]
         return Query(
-            tuple(stems), vector, tuple(ids[f] for f in known), tuple(vector[f] for f in known)
+            tuple(stems),
+            tuple(vector.items()),
+            tuple(ids[f] for f in known),
+            tuple(vector[f] for f in known),
         )
 
     def _weight(self, feature: str) -> float:
@@ -272,7 +278,9 @@ class IntentMatcher:
         """``rank`` for each query, scored together; each result is what it would be alone."""
         if not self._intent_of:
             return [[] for _ in queries]
-        step = max(1, BLOCK_CELLS // len(self._intent_of))
+        if exclude is not None and not 0 <= exclude < len(self._intent_of):
+            raise ValueError(f"no example {exclude} to leave out")
+        step = max(1, BLOCK_CELLS // (len(self.intents) + len(self._intent_of)))
         out: list[list[Match]] = []
         for start in range(0, len(queries), step):
             out.extend(self._rank_block(queries[start : start + step], n, exclude))
@@ -363,7 +371,7 @@ class IntentMatcher:
         """Cosine similarity of the message to each text of ``index``."""
         sims = [0.0] * index.size
         postings = index.postings
-        for f, w in query.vector.items():
+        for f, w in query.vector:
             for i, other in postings.get(f, ()):
                 sims[i] += w * other
         return sims

@@ -111,6 +111,17 @@ def content_words(text: str) -> tuple[str, ...]:
     return tuple(w for w in words(text) if w not in PUNCTUATION)
 
 
+def lengths_by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
+    """For each word that starts a phrase, the lengths of the phrases it starts, longest
+    first: a scan then slices a message only where a phrase can begin (empty phrases, such
+    as a name with no letters we read, start nowhere)."""
+    lengths: dict[str, set[int]] = {}
+    for phrase in phrases:
+        if phrase:
+            lengths.setdefault(phrase[0], set()).add(len(phrase))
+    return {word: tuple(sorted(ns, reverse=True)) for word, ns in lengths.items()}
+
+
 _SUFFIXES = (("ies", "y"), ("ing", ""), ("ness", ""), ("ed", ""), ("es", "e"), ("s", ""))
 
 

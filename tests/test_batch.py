@@ -459,3 +459,22 @@ def test_count_lines_counts_a_last_line_without_a_newline(tmp_path: Path) -> Non
     src = tmp_path / "q.txt"
     src.write_text("a\nb\nc", encoding="utf-8")
     assert batch.count_lines(src) == 3
+
+
+def test_long_questions_share_a_cached_reply_only_when_ask_reads_them_alike(
+    coach: Coach,
+) -> None:
+    """Past MAX_CHARS only the safety screen reads on, so a long question's key has two parts:
+    the same words split differently at the cut are different questions."""
+    cut = batch.MAX_CHARS
+    first = "how many reps" + " " * (cut - 13) + " of nordic curls"
+    second = "how many reps of nordic curls" + " " * cut
+    assert batch.cache_key(first) != batch.cache_key(second)
+    assert batch.cache_key(second) == batch.cache_key(second.upper())
+    texts = [first, second, second.upper()]
+    assert list(batch.answer_many(coach, texts)) == [coach.ask(t) for t in texts]
+
+
+def test_answer_many_with_two_workers_gives_coach_ask_replies(coach: Coach) -> None:
+    questions = [*labelled_questions(40), "hi", "HI", "sudden chest pain on nordics"]
+    assert list(batch.answer_many(coach, questions, workers=2)) == [coach.ask(q) for q in questions]

@@ -155,3 +155,15 @@ def test_ask_block_gives_exactly_the_replies_of_ask_one_at_a_time(coach: Coach) 
     assert [r.to_dict() for r in together] == [r.to_dict() for r in alone]
     assert [r.notes for r in together] == [r.notes for r in alone]
     assert coach.ask_block([]) == []
+
+
+def test_ask_block_refuses_a_single_string_and_takes_any_iterable(coach: Coach) -> None:
+    with pytest.raises(TypeError):
+        coach.ask_block("how do i do a nordic curl")
+    questions = ["hi", "how do i do a nordic curl"]
+    assert coach.ask_block(q for q in questions) == [coach.ask(q) for q in questions]
+
+
+def test_a_turn_is_a_hashable_record(coach: Coach) -> None:
+    turn = coach.analyse("how many sets of nordics")
+    assert hash(turn) == hash(coach.analyse("how many sets of nordics"))

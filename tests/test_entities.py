@@ -1,6 +1,7 @@
 import pytest
 
 from coachbot import Coach
+from coachbot.entities import EntityFinder
 from coachbot.normalize import words
 
 
@@ -61,3 +62,9 @@ def test_level_is_found(coach: Coach, text: str, level: str) -> None:
 
 def test_short_english_words_are_not_read_as_exercises(coach: Coach) -> None:
     assert coach.finder.find(words("how long to cook a ham")).exercise_ids == ()
+
+
+def test_a_level_phrase_with_no_words_we_read_is_ignored(coach: Coach) -> None:
+    levels = {"beginner": ("beginner", "初心者", "—")}
+    finder = EntityFinder(coach.exercises, {}, levels)
+    assert finder.find(("sets", "as", "a", "beginner")).level == "beginner"

@@ -137,3 +137,10 @@ def test_empty_and_unknown_queries_rank_nothing(coach: Coach) -> None:
     queries = [coach.matcher.query(()), coach.matcher.query(("zxqv", "blorft"))]
     assert coach.matcher.rank_queries(queries) == [[], []]
     assert IntentMatcher({}).rank(("how", "many", "sets")) == []
+
+
+def test_leaving_out_an_example_that_does_not_exist_is_an_error(coach: Coach) -> None:
+    with pytest.raises(ValueError):
+        coach.matcher.rank(("how", "many", "sets"), exclude=-1)
+    with pytest.raises(ValueError):
+        coach.matcher.rank(("how", "many", "sets"), exclude=len(coach.matcher.examples()))
