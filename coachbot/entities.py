@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from .models import Exercise
-from .normalize import MAX_WORD, Corrector, content_words, lengths_by_first_word
+from .normalize import Corrector, content_words, lengths_by_first_word, remember
 
 TYPO_MIN_SCORE = 82.0
 """A word is read as an alias word when RapidFuzz's ratio reaches this (e.g. "nordik")."""
 TYPO_MIN_LENGTH = 5
 """Shorter words are never corrected: too many short English words are one edit apart."""
-MAX_KNOWN_WORDS = 50_000
-"""Message words whose reading is remembered; the table is emptied when it fills."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,12 +164,7 @@ class EntityFinder:
         """The alias or level word that ``word`` is a typo of, in its common spelling, or
         ``word`` itself (remembered, bounded)."""
         corrected = self.correct(word)
-        fixed = self._canonical.get(corrected, corrected)
-        if len(word) <= MAX_WORD:
-            if len(self._fixed) >= MAX_KNOWN_WORDS:
-                self._fixed.clear()
-            self._fixed[word] = fixed
-        return fixed
+        return remember(self._fixed, word, self._canonical.get(corrected, corrected))
 
     def _longest(self, words: tuple[str, ...], start: int) -> tuple[int, tuple[str, ...]] | None:
         left = len(words) - start

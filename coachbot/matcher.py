@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
-from .normalize import MAX_WORD, PUNCTUATION, Corrector, content_words, stem
+from .normalize import PUNCTUATION, Corrector, content_words, remember, stem
 
 TYPO_MIN_SCORE = 85.0
 """An unknown word is read as a known one when RapidFuzz's ratio reaches this."""
@@ -40,8 +40,6 @@ SHORTLIST = 6
 PAIR_WEIGHT = 0.7
 """Word pairs count this much relative to single words."""
 
-MAX_KNOWN_WORDS = 50_000
-"""Message words whose stems are remembered; the table is emptied when it fills."""
 BLOCK_CELLS = 1 << 17
 """Queries x (intents + examples) scored in one numpy pass at most (1 MB of scores): small
 enough to stay in the processor's cache, and memory stays flat whatever the block size."""
@@ -222,11 +220,7 @@ class IntentMatcher:
         for word in words:
             stems = known.get(word)
             if stems is None:
-                stems = self._stems_of(word)
-                if len(word) <= MAX_WORD:  # arbitrary junk must not grow the table
-                    if len(known) >= MAX_KNOWN_WORDS:
-                        known.clear()
-                    known[word] = stems
+                stems = remember(known, word, self._stems_of(word))
             out.extend(stems)
         return out
 
@@ -237,22 +231,27 @@ class IntentMatcher:
 
     def vector(self, stems: Sequence[str]) -> Vector:
         """A query vector; unknown single words weigh as much as the rarest known ones."""
+        return self._vector(stems)[0]
+
+    def _vector(self, stems: Sequence[str]) -> tuple[Vector, list[str]]:
+        """The vector and, in its order, the features the index has."""
         vector: Vector = {}
+        known: list[str] = []
         weights, stopwords = self._weights, self._stopwords
         for f in self._features(stems):
             weight = weights.get(f)
             if weight is not None:
                 vector[f] = weight
+                known.append(f)
             elif "_" not in f and f not in stopwords:
                 vector[f] = self._unknown_idf
-        return _normalise(vector)
+        return _normalise(vector), known
 
     def query(self, words: Sequence[str]) -> Query:
         """The message words as the matcher reads them (for ``rank_queries``, ``similarity``)."""
         stems = self.query_stems(words)
-        vector = self.vector(stems)
+        vector, known = self._vector(stems)
         ids = self._feature_id
-        known = [f for f in vector if f in ids]
         return Query(
             tuple(stems),
             tuple(vector.items()),

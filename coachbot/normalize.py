@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -162,7 +163,25 @@ def stem(word: str) -> str:
 
 
 MAX_WORD = 30
-"""Longer "words" (pasted hashes, keyboard mashing) are never typo-corrected."""
+"""Longer "words" (pasted hashes, keyboard mashing) are never typo-corrected or remembered."""
+MAX_KNOWN_WORDS = 50_000
+"""Words a per-word table remembers before it is emptied."""
+
+T = TypeVar("T")
+
+
+def remember(table: dict[str, T], word: str, value: T, limit: int = MAX_KNOWN_WORDS) -> T:
+    """Store how a stage reads ``word`` in its per-word table and return it.
+
+    The tables hold pure results, so threads racing to fill one entry only work it out
+    twice; a full table is simply emptied, and over-long junk is never kept, so arbitrary
+    input cannot grow memory.
+    """
+    if len(word) <= MAX_WORD:
+        if len(table) >= limit:
+            table.clear()
+        table[word] = value
+    return value
 
 
 class Corrector:
@@ -202,10 +221,7 @@ class Corrector:
             return word
         cached = self._cache.get(word)
         if cached is None:
-            cached = self._nearest(word)
-            if len(self._cache) >= self._max_cache:
-                self._cache.clear()
-            self._cache[word] = cached
+            cached = remember(self._cache, word, self._nearest(word), self._max_cache)
         return cached
 
     def _nearest(self, word: str) -> str:

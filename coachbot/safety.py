@@ -32,7 +32,7 @@ from . import schema
 from .errors import DataError
 from .loader import display_path, read_yaml
 from .models import SEVERITIES, RedFlag
-from .normalize import MAX_CHARS, MAX_WORD, PUNCTUATION, Corrector, words
+from .normalize import MAX_CHARS, PUNCTUATION, Corrector, remember, words
 
 GAP = 4
 """How many unrelated words ``*`` may skip inside a trigger."""
@@ -42,8 +42,6 @@ FOLLOWING_REACH = 3
 """How many words back a following negation reaches ("numbness" ... "gone")."""
 TYPO_MIN_SCORE = 85.0
 TYPO_MIN_LENGTH = 5
-MAX_KNOWN_WORDS = 50_000
-"""Message words whose corrected form is remembered; the table is emptied when it fills."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,13 +306,8 @@ class SafetyScreen:
         return tuple(out)
 
     def _correct(self, word: str) -> str:
-        """The trigger word that ``word`` is a typo of, or ``word`` (remembered, bounded)."""
-        fixed = self._correct_uncached(word)
-        if len(word) <= MAX_WORD:
-            if len(self._fixed) >= MAX_KNOWN_WORDS:
-                self._fixed.clear()
-            self._fixed[word] = fixed
-        return fixed
+        """The trigger word that ``word`` is a typo of, or ``word`` (remembered)."""
+        return remember(self._fixed, word, self._correct_uncached(word))
 
     def _correct_uncached(self, word: str) -> str:
         if word in self.vocabulary or word in PUNCTUATION:
@@ -367,11 +360,7 @@ class SafetyScreen:
             anchors: frozenset[str] | None = None
             if found and all(p.required for p in found):
                 anchors = frozenset().union(*(p.required[0] for p in found))
-            cached = (tuple(found), anchors)
-            if len(word) <= MAX_WORD:  # arbitrary junk must not grow the table
-                if len(self._starts) >= 20_000:
-                    self._starts.clear()
-                self._starts[word] = cached
+            cached = remember(self._starts, word, (tuple(found), anchors), 20_000)
         return cached
 
     def _find(self, text: Sequence[str]) -> list[tuple[str, int, int, frozenset[int]]]:
