@@ -98,12 +98,16 @@ def _cached_words(text: str) -> tuple[str, ...]:
 
 
 def _words(text: str) -> tuple[str, ...]:
+    text = clean(text)
+    found = _WORD.findall(text)
+    if "'" not in text and _CONTRACTIONS.keys().isdisjoint(found):
+        return tuple(found)  # the usual case: nothing to spell out, one pass in C
     out: list[str] = []
-    for match in _WORD.findall(clean(text)):
+    for match in found:
         if "'" in match or match in _CONTRACTIONS:
             out.extend(w for w in _expand(match) if w)
         else:
-            out.append(match)  # the usual case: a plain word, nothing to spell out
+            out.append(match)
     return tuple(out)
 
 

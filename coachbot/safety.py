@@ -22,6 +22,7 @@ or two typos.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -147,6 +148,8 @@ class _Cues:
     current: tuple[tuple[int, int], ...]
     third_party: tuple[tuple[int, int], ...]
     terminators: frozenset[int]
+    sentence_ends: tuple[int, ...]
+    """Where sentence punctuation is, in order."""
 
 
 _IRREGULAR = {"foot": "feet", "tooth": "teeth", "man": "men", "woman": "women"}
@@ -273,6 +276,12 @@ class SafetyScreen:
         self._starts: dict[str, _Start] = {}
         self._fixed: dict[str, str] = {}
         self._order = {cid: n for n, cid in enumerate(self.categories)}
+        self._levels = {
+            c.id: SEVERITIES.index(c.severity)
+            for c in self.categories.values()
+            if c.severity in SEVERITIES
+        }
+        """How severe each category is on its own (signals are left out: never alone)."""
 
     # -- compiling ---------------------------------------------------------------------------
     def _compile(self, source: str) -> tuple[_Token, ...]:
@@ -393,17 +402,21 @@ class SafetyScreen:
         return spans
 
     @staticmethod
-    def _sentence(text: Sequence[str], start: int, end: int) -> tuple[int, int]:
-        left = start
-        while left > 0 and text[left - 1] not in _SENTENCE_END:
-            left -= 1
-        right = end
-        while right < len(text) and text[right] not in _SENTENCE_END:
-            right += 1
-        return left, right
+    def _sentence(text: Sequence[str], cues: _Cues, start: int, end: int) -> tuple[int, int]:
+        """The sentence around words ``start`` to ``end``: from after the sentence
+        punctuation before it up to the next one (or the ends of the message)."""
+        ends = cues.sentence_ends
+        before = bisect_left(ends, start)
+        after = bisect_left(ends, end)
+        return (
+            ends[before - 1] + 1 if before else 0,
+            ends[after] if after < len(ends) else len(text),
+        )
 
     @staticmethod
-    def _cues(spans: Mapping[str, list[tuple[int, int]]], literal: frozenset[int]) -> _Cues:
+    def _cues(
+        text: Sequence[str], spans: Mapping[str, list[tuple[int, int]]], literal: frozenset[int]
+    ) -> _Cues:
         pseudo = spans["pseudo"]
         blocked = set(literal).union(*(range(a, b) for a, b in pseudo))
         historical = spans["historical"]
@@ -428,6 +441,7 @@ class SafetyScreen:
             current=unless_pseudo(current),
             third_party=unless_pseudo(spans["third_party"]),
             terminators=frozenset(a for a, _ in spans["terminators"]),
+            sentence_ends=tuple(i for i, w in enumerate(text) if w in _SENTENCE_END),
         )
 
     @staticmethod
@@ -439,7 +453,7 @@ class SafetyScreen:
         )
 
     def _context(self, text: Sequence[str], start: int, end: int, cues: _Cues) -> str:
-        lo, hi = self._sentence(text, start, end)
+        lo, hi = self._sentence(text, cues, start, end)
         for a, b in cues.negations:
             before = (
                 b <= start and start - b < NEGATION_REACH and self._clause_ok(text, cues, b, start)
@@ -487,7 +501,7 @@ class SafetyScreen:
         # A negation that is a word of any trigger match ("can not pee") or of a
         # pseudo-negation ("not sure if") is part of that phrase, not a negation.
         literal = frozenset().union(*(used for *_, used in found))
-        cues = self._cues(spans, literal)
+        cues = self._cues(fixed, spans, literal)
         hits = tuple(
             Hit(category, start, end, self._context(fixed, start, end, cues))
             for category, start, end, _ in found
@@ -504,23 +518,16 @@ class SafetyScreen:
             return None
         present = {h.category for h in live}
         candidates: list[tuple[int, int, str, str]] = []
-        order = self._order
         for combo in self.combinations:
-            if all(c in present for c in combo.all_of) and (
-                not combo.any_of or any(c in present for c in combo.any_of)
+            if present.issuperset(combo.all_of) and (
+                not combo.any_of or not present.isdisjoint(combo.any_of)
             ):
                 involved = [h for h in live if h.category in (*combo.all_of, *combo.any_of)]
                 context = self._combined_context(involved)
-                severity = self.categories[combo.category].severity
-                candidates.append(
-                    self._rank(severity, context, order[combo.category], combo.category)
-                )
+                candidates.append(self._rank(combo.category, context))
         for hit in live:
-            severity = self.categories[hit.category].severity
-            if severity in SEVERITIES:
-                candidates.append(
-                    self._rank(severity, hit.context, order[hit.category], hit.category)
-                )
+            if hit.category in self._levels:
+                candidates.append(self._rank(hit.category, hit.context))
         if not candidates:
             return None
         level, _, category, context = min(candidates)
@@ -534,12 +541,12 @@ class SafetyScreen:
                 return context
         return "current"
 
-    @staticmethod
-    def _rank(severity: str, context: str, order: int, category: str) -> tuple[int, int, str, str]:
-        level = SEVERITIES.index(severity)
+    def _rank(self, category: str, context: str) -> tuple[int, int, str, str]:
+        """A sort key for an escalation: most severe first, then in file order."""
+        level = self._levels[category]
         if context == "historical":
             level = min(level + 1, len(SEVERITIES) - 1)
-        return (level, order, category, context)
+        return (level, self._order[category], category, context)
 
     def advice(self, flag: RedFlag) -> str:
         """The escalation text for a red flag: stop, where to go, no diagnosis, what to watch."""
