@@ -177,6 +177,30 @@ def _index(items: Sequence[str]) -> _PhraseIndex:
     return {first: tuple(group) for first, group in index.items()}
 
 
+def _match(
+    tokens: tuple[_Token, ...], text: Sequence[str], t: int, i: int, used: tuple[int, ...]
+) -> tuple[int, tuple[int, ...]] | None:
+    """Depth first: a gap tries the fewest words first, an optional token tries to match
+    before it tries to skip. (A plain function, not a closure: a closure that calls itself is
+    a reference cycle, left for the garbage collector after every attempt.)"""
+    if t == len(tokens):
+        return i, used
+    token = tokens[t]
+    if token.gap:
+        for j in range(i, min(i + GAP, len(text)) + 1):
+            if j > i and text[j - 1] in PUNCTUATION:
+                break  # a gap never crosses punctuation
+            found = _match(tokens, text, t + 1, j, used)
+            if found is not None:
+                return found
+        return None
+    if i < len(text) and token.accepts(text[i]):
+        found = _match(tokens, text, t + 1, i + 1, (*used, i))
+        if found is not None:
+            return found
+    return _match(tokens, text, t + 1, i, used) if token.optional else None
+
+
 class SafetyScreen:
     """Compiled safety rules; immutable and safe to share between threads."""
 
@@ -330,31 +354,14 @@ class SafetyScreen:
             return word
         return fixed
 
+    @staticmethod
     def _match_at(
-        self, tokens: tuple[_Token, ...], text: Sequence[str], start: int
+        tokens: tuple[_Token, ...], text: Sequence[str], start: int
     ) -> tuple[int, frozenset[int]] | None:
         """End of a match of ``tokens`` starting at ``start`` and the positions its words
         (not its gaps) matched, or None."""
-
-        def go(t: int, i: int, used: tuple[int, ...]) -> tuple[int, frozenset[int]] | None:
-            if t == len(tokens):
-                return i, frozenset(used)
-            token = tokens[t]
-            if token.gap:
-                for j in range(i, min(i + GAP, len(text)) + 1):
-                    if j > i and text[j - 1] in PUNCTUATION:
-                        break  # a gap never crosses punctuation
-                    found = go(t + 1, j, used)
-                    if found is not None:
-                        return found
-                return None
-            if i < len(text) and token.accepts(text[i]):
-                found = go(t + 1, i + 1, (*used, i))
-                if found is not None:
-                    return found
-            return go(t + 1, i, used) if token.optional else None
-
-        return go(0, start, ())
+        found = _match(tokens, text, 0, start, ())
+        return None if found is None else (found[0], frozenset(found[1]))
 
     def _candidates(self, word: str) -> _Start:
         """The patterns whose first token accepts ``word`` (cached: a word's are fixed)."""
