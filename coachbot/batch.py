@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import multiprocessing
@@ -106,6 +107,15 @@ _worker_cache = _Cache(CACHE_SIZE)
 def _start_worker(coach: Coach | None, knowledge: str | None, intents: str | None) -> None:
     global _worker_coach
     _worker_coach = coach if coach is not None else Coach(knowledge=knowledge, intents=intents)
+    _settle()
+
+
+def _settle() -> None:
+    """Exempt everything loaded so far (the coach) from garbage collection: the collector
+    would otherwise walk all of it again and again in a long run, and in a forked worker its
+    visits would copy memory the worker shares with its parent."""
+    gc.collect()
+    gc.freeze()
 
 
 def _ask_safely(coach: Coach, text: str) -> Reply | CoachbotError:
@@ -742,6 +752,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         rows = read_rows(stream, fmt_in, args.column or "question", args.input)
         coach = Coach(knowledge=args.knowledge, intents=args.intents)
+        _settle()
         out, release = _open_output(args.output, args.input)
         try:
             _write_all(coach, rows, out, fmt_out, workers, args)
