@@ -7,7 +7,8 @@ and ConText-style context rules (Chapman 2001; Harkema 2009):
 - a negation ("no", "not", "without", ...) reaches a few words forward and stops at
   punctuation and at terminators ("but", "however", ...); a few words may follow a symptom
   ("numbness? nope"). Triggers that contain a negation ("can not pee") are affirmative.
-- pseudo-negations ("not sure if", "not going away") never negate;
+- pseudo-negations ("not sure if", "not going away") never negate, and a reversal later in
+  the sentence ("never fainted until today", "nothing hurts except my chest") undoes one;
 - hypothetical or educational wording ("what if", "signs of") reports nothing, but the coach
   answers with safety information;
 - historical wording ("last year", "it passed") lowers the tier one step, never clears it;
@@ -91,6 +92,9 @@ class Category:
     injury: bool = False
     """A report of this is remembered in a conversation as the user's injury, so later
     coaching answers carry a reminder to get clearance."""
+    first: str = ""
+    """Replaces the tier's first line ("Stop that exercise for now") where that does not fit,
+    e.g. for someone asking before they start after surgery or in pregnancy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,7 @@ class _Cues:
     historical: tuple[tuple[int, int], ...]
     current: tuple[tuple[int, int], ...]
     third_party: tuple[tuple[int, int], ...]
+    reversals: tuple[tuple[int, int], ...]
     terminators: frozenset[int]
     sentence_ends: tuple[int, ...]
     """Where sentence punctuation is, in order."""
@@ -221,6 +226,7 @@ class SafetyScreen:
                 tuple(c.get("triggers") or ()),
                 tuple(c.get("answers_too") or ()),
                 bool(c.get("injury", False)),
+                c.get("first", ""),
             )
         self.combinations = tuple(
             Combination(c["category"], tuple(c["all_of"]), tuple(c.get("any_of") or ()))
@@ -242,6 +248,7 @@ class SafetyScreen:
                 ("third_party", "third_party"),
                 ("exclusions", "exclusions"),
                 ("resolved", "resolved"),
+                ("reversals", "reversals"),
             )
         }
         self._kinds = tuple(kinds)
@@ -447,6 +454,7 @@ class SafetyScreen:
             historical=unless_pseudo(historical),
             current=unless_pseudo(current),
             third_party=unless_pseudo(spans["third_party"]),
+            reversals=tuple(spans["reversals"]),
             terminators=frozenset(a for a, _ in spans["terminators"]),
             sentence_ends=tuple(i for i, w in enumerate(text) if w in _SENTENCE_END),
         )
@@ -468,7 +476,10 @@ class SafetyScreen:
             # A negation in a gap of the match denies it ("my chest does not hurt"); one that
             # is a word of a trigger ("can not pee") was excluded from ``cues`` as literal.
             inside = start < a and b <= end
-            if before or inside:
+            # "I'd never fainted until today", "nothing hurts except my chest": a reversal
+            # after the negation, from the symptom on, says it did happen after all.
+            reversed_ = any(b <= r and start < r < hi for r, _ in cues.reversals)
+            if (before or inside) and not reversed_:
                 return "negated"
         for a, _ in cues.following:
             # "numbness? none": a following negation may answer across a question mark.
@@ -562,9 +573,11 @@ class SafetyScreen:
         if flag.context == "third_party":
             lines = [tier.bystander]
         elif flag.context == "historical":
-            lines = [tier.first, tier.historical]
+            # Nothing to stop: what it was is what decides the next step (chest pain last
+            # year still means a doctor before training, not a physio for "that leg").
+            lines = [self.tiers[category.severity].historical]
         else:
-            lines = [tier.first, tier.where]
+            lines = [category.first or tier.first, tier.where]
         lines.append(
             f"What you describe ({category.label}) can be a sign of something that needs "
             "checking. I can't tell what it is; a clinician can."
@@ -604,6 +617,7 @@ SAFETY = schema.Obj(
                     "answers_too": _PHRASES,
                     "triggers": _PHRASES,
                     "injury": schema.Flag(),
+                    "first": schema.Text(),
                 },
             ),
             min_items=1,
@@ -618,7 +632,12 @@ SAFETY = schema.Obj(
                 "historical": _PHRASES,
                 "third_party": _PHRASES,
             },
-            optional={"current": _PHRASES, "exclusions": _PHRASES, "resolved": _PHRASES},
+            optional={
+                "current": _PHRASES,
+                "exclusions": _PHRASES,
+                "resolved": _PHRASES,
+                "reversals": _PHRASES,
+            },
         ),
     },
     optional={

@@ -262,6 +262,27 @@ def test_escalation_reply_starts_with_the_stop_line(coach: Coach, text: str) -> 
     assert reply.text.startswith("Stop ")
 
 
+def test_past_episode_reply_does_not_say_stop_now_and_keeps_its_own_tier_wording(
+    coach: Coach,
+) -> None:
+    # Lowered to urgent, but chest pain still reads as chest pain: a doctor before training,
+    # not the urgent tier's "before you load that leg".
+    reply = coach.ask("i had chest pain last year but its fine now")
+    assert reply.red_flag is not None
+    assert (reply.red_flag.severity, reply.red_flag.context) == ("urgent", "historical")
+    assert not reply.text.startswith("Stop")
+    assert reply.text.startswith(coach.screen.tiers["emergency"].historical)
+
+
+def test_a_category_may_replace_the_stop_line(coach: Coach) -> None:
+    reply = coach.ask("im pregnant, can i do hip thrusts?")
+    assert reply.red_flag is not None
+    assert reply.red_flag.category == "return_after_injury"
+    first = coach.screen.categories["return_after_injury"].first
+    assert first
+    assert reply.text.startswith(first)
+
+
 @pytest.mark.parametrize(
     "text",
     ["my pee is brown after nordics", "numb around my groin and my back hurts"],
