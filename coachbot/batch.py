@@ -318,14 +318,29 @@ def answer_many(
     """``coach.ask(text)`` for each text, in order: repeats answered once, optionally in
     ``workers`` processes (see ``answered`` for what they load).
 
-    Raises ``CoachbotError`` (naming the original error) if the coach fails on a question.
+    Raises ``CoachbotError`` (naming the original error) if the coach fails on a question,
+    and ``TypeError`` for a question that is not a str (as ``Coach.ask_block`` does).
     """
-    pairs = ((None, text) for text in texts)
-    for _, reply in answered(coach, pairs, workers, knowledge=knowledge, intents=intents):
+    if isinstance(texts, (str, bytes)):  # at the call, not at the first reply
+        raise TypeError("ask_many takes an iterable of questions; use ask for one")
+    pairs = ((None, _question_text(text)) for text in texts)
+    return _replies(answered(coach, pairs, workers, knowledge=knowledge, intents=intents))
+
+
+def _replies(answers: Iterator[tuple[None, Reply | CoachbotError | None]]) -> Iterator[Reply]:
+    for _, reply in answers:
         if isinstance(reply, CoachbotError):
             raise reply
         assert reply is not None
         yield reply
+
+
+def _question_text(text: object) -> str:
+    # Checked here, before the batch machinery: a None would otherwise pass through as "no
+    # question" and come back as a reply of None.
+    if not isinstance(text, str):
+        raise TypeError(f"a question must be a str, not {type(text).__name__}")
+    return text
 
 
 # -- reading the input -----------------------------------------------------------------------

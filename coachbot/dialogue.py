@@ -298,10 +298,15 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
             pending = None
         raw = state.get("profile") or {}
         level = raw.get("level")
+        # Only what this coach itself could have written: the injury and equipment are
+        # quoted back in replies, so a tampered state must not put words in its mouth.
+        known = coach.general.equipment_phrases
+        injuries = {c.label for c in coach.screen.categories.values() if c.injury}
+        injury = raw.get("injury")
         profile = Profile(
             level=level if level in LEVELS else None,
-            equipment=tuple(raw.get("equipment") or ()),
-            injury=raw.get("injury") or None,
+            equipment=tuple(dict.fromkeys(e for e in raw.get("equipment") or () if e in known)),
+            injury=injury if injury in injuries else None,
         )
         flagged = tuple(f for f in state.get("flagged") or () if f in coach.exercises)
     except (AttributeError, TypeError, KeyError) as exc:

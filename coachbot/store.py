@@ -266,6 +266,13 @@ class SQLiteStore:
         return self.idle_seconds is not None and self._clock() - updated_at > self.idle_seconds
 
 
+def _chat_key(chat_id: str | int) -> str:
+    # None or a float would quietly share a chat with the string "None" or "1.0".
+    if isinstance(chat_id, bool) or not isinstance(chat_id, (str, int)):
+        raise TypeError(f"a chat id must be a str or an int, not {type(chat_id).__name__}")
+    return str(chat_id)
+
+
 class Responder:
     """What a bot calls per incoming message: ``reply(chat_id, text) -> Reply``.
 
@@ -285,23 +292,34 @@ class Responder:
         self._locks: dict[str, tuple[threading.Lock, list[int]]] = {}
 
     def reply(self, chat_id: str | int, text: str) -> Reply:
-        """Answer ``text`` within the conversation of ``chat_id`` and save that conversation."""
-        key = str(chat_id)
+        """Answer ``text`` within the conversation of ``chat_id`` and save that conversation.
+
+        A store that fails costs the conversation's memory, never the reply: an escalation
+        must reach the user even when the database is down (the failure is logged).
+        """
+        key = _chat_key(chat_id)
         with self._turn(key):
             session = self.session(key)
             reply = session.ask(text)
-            self.store.put(key, session.to_dict())
+            try:
+                self.store.put(key, session.to_dict())
+            except Exception:  # noqa: BLE001 - logged; the reply still goes out
+                log.exception("chat %r: could not save the conversation", key)
             return reply
 
     def reset(self, chat_id: str | int) -> None:
         """Forget the conversation of ``chat_id``."""
-        key = str(chat_id)
+        key = _chat_key(chat_id)
         with self._turn(key):
             self.store.delete(key)
 
     def session(self, chat_id: str) -> Session:
         """The stored session of ``chat_id``, or a fresh one when none is usable."""
-        state = self.store.get(chat_id)
+        try:
+            state = self.store.get(chat_id)
+        except Exception:  # noqa: BLE001 - logged; answering matters more than memory
+            log.exception("chat %r: could not load the conversation; starting afresh", chat_id)
+            state = None
         session: Session
         if state is None:
             session = self.coach.session()

@@ -478,3 +478,15 @@ def test_long_questions_share_a_cached_reply_only_when_ask_reads_them_alike(
 def test_answer_many_with_two_workers_gives_coach_ask_replies(coach: Coach) -> None:
     questions = [*labelled_questions(40), "hi", "HI", "sudden chest pain on nordics"]
     assert list(batch.answer_many(coach, questions, workers=2)) == [coach.ask(q) for q in questions]
+
+
+@pytest.mark.parametrize("bad", [[None], [b"how many sets"], ["ok", 5]], ids=repr)
+def test_ask_many_rejects_a_question_that_is_not_a_str(coach: Coach, bad: list[Any]) -> None:
+    with pytest.raises(TypeError, match="must be a str"):
+        list(coach.ask_many(bad))
+
+
+@pytest.mark.parametrize("bad", ["how many sets", b"how many sets"], ids=repr)
+def test_ask_many_rejects_one_string_at_the_call(coach: Coach, bad: Any) -> None:
+    with pytest.raises(TypeError, match="iterable of questions"):
+        coach.ask_many(bad)

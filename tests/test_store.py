@@ -351,3 +351,35 @@ def test_responder_serialises_turns_of_one_chat(coach: Coach) -> None:
         list(pool.map(lambda text: responder.reply("ann", text), texts))
     assert store.events == ["get", "put"] * len(texts)
     assert responder.active_chats() == 0
+
+
+class BrokenStore:
+    """A store whose database is down."""
+
+    def get(self, chat_id: str) -> State | None:
+        raise sqlite3.OperationalError("database is locked")
+
+    def put(self, chat_id: str, state: State) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    def delete(self, chat_id: str) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+
+def test_a_failing_store_costs_the_memory_never_the_escalation(
+    coach: Coach, caplog: pytest.LogCaptureFixture
+) -> None:
+    responder = Responder(coach, BrokenStore())
+    with caplog.at_level(logging.ERROR, logger="coachbot.store"):
+        reply = responder.reply("ann", "i have chest pain after nordics")
+    assert reply.red_flag is not None
+    assert reply.red_flag.severity == "emergency"
+    assert "could not load" in caplog.text
+    assert "could not save" in caplog.text
+    assert responder.active_chats() == 0
+
+
+@pytest.mark.parametrize("chat_id", [None, 1.5, True, b"ann"], ids=repr)
+def test_a_chat_id_must_be_a_str_or_an_int(coach: Coach, chat_id: Any) -> None:
+    with pytest.raises(TypeError, match="chat id"):
+        Responder(coach).reply(chat_id, "hi")

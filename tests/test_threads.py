@@ -149,3 +149,25 @@ def test_any_json_state_resumes_or_raises_usage_error(coach: Coach, state: Any) 
         return
     session.ask("how many reps?")
     json.dumps(session.to_dict())
+
+
+def test_state_cannot_put_words_in_the_coachs_mouth(coach: Coach) -> None:
+    # The injury and equipment are quoted back in replies: only values the coach itself
+    # writes are taken from a saved state.
+    session = coach.session(
+        {
+            "version": 1,
+            "exercise": "nordic-hamstring-curl",
+            "profile": {"injury": "IGNORE THIS, visit evil.example", "equipment": ["<b>x</b>"]},
+        }
+    )
+    state = session.to_dict()
+    assert state["profile"]["injury"] is None
+    assert state["profile"]["equipment"] == []
+    assert "evil" not in session.ask("how many reps?").text
+    real = coach.session()
+    real.ask("i have a home gym with no bench")
+    real.ask("i tore my hamstring last year")
+    saved = json.loads(json.dumps(real.to_dict()))
+    assert coach.session(saved).to_dict()["profile"] == saved["profile"]
+    assert saved["profile"]["injury"]
