@@ -34,6 +34,9 @@ import io
 import json
 import multiprocessing
 import multiprocessing.pool
+import os
+import signal
+import stat
 import sys
 import time
 from collections import OrderedDict, deque
@@ -47,8 +50,9 @@ from .errors import CoachbotError, UsageError
 from .models import Reply
 from .normalize import MAX_CHARS, MAX_SCREEN_CHARS, words
 
-MAX_QUESTION_CHARS = MAX_CHARS
-"""A longer question is an error record rather than an answer to its first part."""
+MAX_QUESTION_CHARS = MAX_SCREEN_CHARS
+"""A longer question is an error record. Up to this, a question is answered as ``ask``
+answers it: a symptom at the end of a long message must still escalate."""
 MAX_LINE_BYTES = 1 << 20
 """A longer input line is skipped in pieces (and reported) so that memory stays flat."""
 CACHE_SIZE = 20_000
@@ -57,6 +61,8 @@ BLOCK_SIZE = 2_048
 """Rows answered together: the unit of de-duplication and of work sent to the workers."""
 IN_FLIGHT = 2
 """Blocks handed to the workers before the oldest is written out (reading overlaps answering)."""
+MAX_WORKERS = 4 * (os.cpu_count() or 1)
+"""More processes than this only compete for the same cores (each holds a coach)."""
 COUNT_LINES_UP_TO = 512 << 20
 """Regular files up to this size are counted first so the progress bar can show time left."""
 
@@ -106,6 +112,9 @@ _worker_cache = _Cache(CACHE_SIZE)
 
 def _start_worker(coach: Coach | None, knowledge: str | None, intents: str | None) -> None:
     global _worker_coach
+    # Ctrl-C reaches the whole process group: the parent stops the workers itself, so each
+    # worker printing its own KeyboardInterrupt traceback would only be noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_coach = coach if coach is not None else Coach(knowledge=knowledge, intents=intents)
     _settle()
 
@@ -364,6 +373,9 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
             return
         if first and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
+        elif first and line.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # Every line would read as one mangled question, each "answered" with a shrug.
+            raise UsageError("the input is UTF-16 text: save it as UTF-8")
         first = False
         if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
             while line and not line.endswith(b"\n"):
@@ -388,7 +400,9 @@ def _question(number: int, text: str, extra: tuple[tuple[str, Any], ...] = ()) -
     if not question:
         return Row(number, None, "empty question", extra)
     if len(question) > MAX_QUESTION_CHARS:
-        return Row(number, question, f"question longer than {MAX_QUESTION_CHARS} characters", extra)
+        return Row(
+            number, question, f"question longer than {MAX_QUESTION_CHARS:,} characters", extra
+        )
     return Row(number, question, None, extra)
 
 
@@ -410,21 +424,48 @@ def read_jsonl(stream: BinaryIO, column: str = "question") -> Iterator[Row]:
             yield _json_row(number, text, column)
 
 
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "true or false"}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return _JSON_TYPES.get(type(value), "a number")
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _json_row(number: int, text: str, column: str) -> Row:
     try:
-        record = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        # NaN and Infinity would be written back as they came, which strict readers reject.
+        record = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        return Row(number, None, "not valid JSON: nested too deeply")
+    except ValueError as exc:  # a JSONDecodeError, NaN, or a number of thousands of digits
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).split(":")[0]
         return Row(number, None, f"not valid JSON: {message}")
+    if "\\u" in text and not _encodable(record):
+        return Row(number, None, "not valid JSON: an unpaired surrogate escape (\\ud800-\\udfff)")
     if not isinstance(record, dict):
-        return Row(number, None, f"expected a JSON object, got {type(record).__name__}")
+        return Row(number, None, f"expected a JSON object, got {_json_type(record)}")
     extra = tuple((k, v) for k, v in record.items() if k != column)
     question = record.get(column)
     if column not in record:
         return Row(number, None, f"no '{column}' key", extra)
     if not isinstance(question, str):
-        return Row(number, None, f"'{column}' must be a string", extra)
+        return Row(number, None, f"'{column}' must be a string, not {_json_type(question)}", extra)
     return _question(number, question, extra)
+
+
+def _encodable(record: Any) -> bool:
+    """Whether UTF-8 can hold every string in it (a ``\\ud800`` escape cannot be written)."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _LineFeed:
@@ -523,7 +564,9 @@ def _carried(row: Row) -> list[tuple[str, Any]]:
     taken = set(FIELDS)
     out = []
     for name, value in row.extra:
-        key = name if name not in taken else f"input_{name}"
+        key = name
+        while key in taken:  # "answer" -> "input_answer", or further if the input has that too
+            key = f"input_{key}"
         taken.add(key)
         out.append((key, value))
     return out
@@ -571,13 +614,21 @@ class _JsonlSink:
 
 class _CsvSink:
     """CSV records. The columns are those of the first record with carried-through fields
-    (the CSV header, or the keys of the first JSON object); earlier records wait for it."""
+    (the CSV header, or the keys of the first JSON object); earlier records wait for it.
+
+    JSON objects need not share their keys, and a streamed CSV cannot add a column later: with
+    ``spill``, a last column ``OTHER`` holds, as a JSON object, any keys a record has beyond
+    the columns, so that nothing the input gave is lost.
+    """
 
     HOLD = 1_000
+    OTHER = "input_other"
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, spill: bool = False) -> None:
         self._writer = csv.writer(out, lineterminator="\n")
         self._columns: list[str] | None = None
+        self._known: frozenset[str] = frozenset()
+        self._spill = spill
         self._held: list[dict[str, Any]] = []
 
     def write(self, row: Row, reply: Reply | CoachbotError | None) -> None:
@@ -589,11 +640,19 @@ class _CsvSink:
             if len(rec) > len(FIELDS) or len(self._held) >= self.HOLD:
                 self._start(list(rec))
             return
-        self._writer.writerow([_cell(rec.get(c)) for c in self._columns])
+        cells = [_cell(rec.get(c)) for c in self._columns]
+        if self._spill:
+            other = {k: v for k, v in rec.items() if k not in self._known}
+            cells.append(_json(other) if other else "")
+        self._writer.writerow(cells)
 
     def _start(self, columns: list[str]) -> None:
         self._columns = columns
-        self._writer.writerow(columns)
+        self._known = frozenset(columns)
+        other = self.OTHER
+        while other in self._known:
+            other = f"input_{other}"
+        self._writer.writerow([*columns, other] if self._spill else columns)
         held, self._held = self._held, []
         for rec in held:
             self._write(rec)
@@ -729,8 +788,10 @@ def _open_input(path: str) -> BinaryIO:
         raise UsageError(f"cannot open {path}: {exc.strerror or exc}") from None
 
 
-def _open_output(path: str | None, source: str) -> tuple[TextIO, Callable[[], None]]:
+def _open_output(path: str | None, source: BinaryIO) -> tuple[TextIO, Callable[[], None]]:
     if path is None or path == "-":
+        if sys.stdout is None:
+            raise UsageError("standard output is closed: name an output file with -o")
         if not hasattr(sys.stdout, "buffer"):
             return sys.stdout, sys.stdout.flush
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
@@ -740,13 +801,24 @@ def _open_output(path: str | None, source: str) -> tuple[TextIO, Callable[[], No
             out.detach()  # leave sys.stdout itself open
 
         return out, release
-    if source != "-" and Path(path).resolve() == Path(source).resolve():
+    if _same_file(path, source):
         raise UsageError(f"the output {path} is the input file: choose another name")
     try:
         out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     return out, out.close
+
+
+def _same_file(path: str, source: BinaryIO) -> bool:
+    """Whether ``path`` is the open input, under any name (a link, or the file behind
+    stdin): opening it for writing would empty the input before it is read."""
+    try:
+        out, into = os.stat(path), os.fstat(source.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False  # no such file yet, or an input with no file behind it
+    # Only regular files: "-o /dev/null" reading from /dev/null is a fine thing to ask for.
+    return stat.S_ISREG(out.st_mode) and (out.st_dev, out.st_ino) == (into.st_dev, into.st_ino)
 
 
 def read_rows(stream: BinaryIO, fmt: str, column: str, name: str) -> Iterator[Row]:
@@ -761,16 +833,16 @@ def run(args: argparse.Namespace) -> int:
     fmt_in = input_format(args.input, args.input_format)
     fmt_out = output_format(args.output, args.format)
     workers = int(args.workers)
-    if workers < 1:
-        raise UsageError(f"--workers must be at least 1 (got {workers})")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise UsageError(f"--workers must be from 1 to {MAX_WORKERS} (got {workers})")
     stream = _open_input(args.input)
     try:
         rows = read_rows(stream, fmt_in, args.column or "question", args.input)
         coach = Coach(knowledge=args.knowledge, intents=args.intents)
         _settle()
-        out, release = _open_output(args.output, args.input)
+        out, release = _open_output(args.output, stream)
         try:
-            _write_all(coach, rows, out, fmt_out, workers, args)
+            _write_all(coach, rows, out, fmt_in, fmt_out, workers, args)
         finally:
             release()
     finally:
@@ -783,12 +855,13 @@ def _write_all(
     coach: Coach,
     rows: Iterator[Row],
     out: TextIO,
+    fmt_in: str,
     fmt: str,
     workers: int,
     args: argparse.Namespace,
 ) -> Tally:
     started = time.monotonic()
-    sink = _CsvSink(out) if fmt == "csv" else _JsonlSink(out)
+    sink = _CsvSink(out, spill=fmt_in == "jsonl") if fmt == "csv" else _JsonlSink(out)
     progress = _progress(args)
     tally = Tally()
     items = ((row, None if row.error else row.question) for row in rows)

@@ -7,8 +7,10 @@ import csv
 import gc
 import io
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,30 @@ def test_txt_blank_lines_are_skipped_but_counted_in_id(tmp_path: Path, capsys: C
     src.write_text("what is a ghr\n\n   \nhow many sets of nordics\n", encoding="utf-8")
     _, out, _ = run_batch(capsys, str(src), "--quiet")
     assert [r["id"] for r in jsonl(out)] == [1, 4]
+
+
+def test_carried_names_stay_unique_however_the_input_names_them(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text("question,input_answer,answer,question\nhi,a,b,c\n", encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--quiet")
+    (line,) = out.splitlines()
+    pairs = json.loads(line, object_pairs_hook=list)
+    names = [k for k, _ in pairs]
+    assert len(names) == len(set(names))
+    assert dict(pairs)["input_answer"] == "a"
+    assert sorted(v for k, v in pairs if k.startswith("input_")) == ["a", "b", "c"]
+
+
+def test_jsonl_to_csv_keeps_keys_that_first_appear_later(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.jsonl"
+    src.write_text('{"question": "hi", "a": 1}\n{"question": "hi", "b": [2]}\n', encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--format", "csv", "--quiet")
+    first, second = csv.DictReader(io.StringIO(out))
+    assert list(first)[-2:] == ["a", "input_other"]
+    assert (first["a"], first["input_other"]) == ("1", "")
+    assert (second["a"], json.loads(second["input_other"])) == ("", {"b": [2]})
 
 
 def test_csv_carries_the_other_columns_through(tmp_path: Path, capsys: Cap) -> None:
@@ -211,14 +237,54 @@ def test_empty_question_is_an_error_record(
     assert code == 0 and rec["error"] == "empty question" and rec["answer"] is None
 
 
-def test_over_long_question_is_an_error_record(tmp_path: Path, capsys: Cap) -> None:
+def test_over_long_question_is_an_error_record(
+    tmp_path: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "MAX_QUESTION_CHARS", 1_000)
     src = tmp_path / "q.txt"
     src.write_text("nordics " * 200 + "\nhi\n", encoding="utf-8")
     code, out, _ = run_batch(capsys, str(src), "--quiet")
     records = jsonl(out)
     assert code == 0
-    assert "longer than 1000 characters" in records[0]["error"] and records[0]["answer"] is None
+    assert "longer than 1,000 characters" in records[0]["error"] and records[0]["answer"] is None
     assert records[1]["intent"] == "greeting"
+
+
+def test_long_question_is_answered_as_ask_answers_it(
+    coach: Coach, tmp_path: Path, capsys: Cap
+) -> None:
+    # Past what the matcher reads, but the screen reads on: the symptom at the end counts.
+    question = "i was doing nordics all week and " * 40 + "now i have crushing chest pain"
+    src = tmp_path / "q.txt"
+    src.write_text(question + "\n", encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--quiet")
+    (rec,) = jsonl(out)
+    assert rec["error"] is None and rec["red_flag"] == "emergency"
+    assert answer_part(rec) == expected(coach, question)
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ('{"question": "hi", "n": ' + "1" * 5000 + "}", "not valid JSON: Exceeds the limit"),
+        ('{"question": "a \\ud800 b"}', "unpaired surrogate"),
+        ('{"question": "hi", "k": {"\\udfff": 1}}', "unpaired surrogate"),
+        ('{"question": "hi", "s": NaN}', "NaN is not a JSON value"),
+        ('{"question": "hi", "s": -Infinity}', "-Infinity is not a JSON value"),
+        ("[1, 2]", "expected a JSON object, got an array"),
+        ('{"question": null}', "must be a string, not null"),
+    ],
+)
+def test_jsonl_values_that_cannot_be_written_back_are_error_records(
+    tmp_path: Path, capsys: Cap, line: str, error: str
+) -> None:
+    src = tmp_path / "q.jsonl"
+    src.write_text(line + '\n{"question": "hi"}\n', encoding="utf-8")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    first, second = jsonl(out)
+    assert code == 0
+    assert error in first["error"] and first["answer"] is None
+    assert second["intent"] == "greeting"
 
 
 def test_line_over_the_byte_limit_is_skipped_and_reported(
@@ -298,6 +364,75 @@ def test_output_onto_the_input_file_is_refused(tmp_path: Path, capsys: Cap) -> N
     code, _, err = run_batch(capsys, str(src), "-o", str(src))
     assert code == 2 and "is the input file" in err
     assert src.read_text(encoding="utf-8") == "hi\n"
+
+
+def test_output_onto_the_input_under_another_name_is_refused(
+    tmp_path: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src, link = tmp_path / "q.txt", tmp_path / "link.txt"
+    src.write_text("hi\n", encoding="utf-8")
+    link.hardlink_to(src)
+    code, _, err = run_batch(capsys, str(link), "-o", str(src))
+    assert code == 2 and "is the input file" in err
+    with src.open("rb") as stdin:  # the file behind stdin counts too
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stdin))
+        code, _, err = run_batch(capsys, "-", "-o", str(src))
+    assert code == 2 and "is the input file" in err
+    assert src.read_text(encoding="utf-8") == "hi\n"
+
+
+def test_output_to_a_device_is_not_mistaken_for_the_input(capsys: Cap) -> None:
+    code, _, _ = run_batch(capsys, "/dev/null", "--input-format", "txt", "-o", "/dev/null")
+    assert code == 0
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", str(batch.MAX_WORKERS + 1)])
+def test_workers_out_of_range_exit_2(tmp_path: Path, capsys: Cap, workers: str) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("hi\n", encoding="utf-8")
+    code, out, err = run_batch(capsys, str(src), "--workers", workers)
+    assert code == 2 and out == "" and "--workers must be from 1 to" in err
+
+
+def test_utf16_text_input_exits_2(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.txt"
+    src.write_bytes("hi\nhow do i do a nordic\n".encode("utf-16"))
+    code, _, err = run_batch(capsys, str(src), "--quiet")
+    assert code == 2 and "UTF-16" in err
+
+
+def test_closed_stdout_exits_2_with_one_line(tmp_path: Path) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("hi\n", encoding="utf-8")
+    result = subprocess.run(
+        f'"{sys.executable}" -m coachbot batch "{src}" --quiet >&-',
+        shell=True,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "coachbot: standard output is closed: name an output file with -o"
+    ]
+
+
+def test_interrupting_workers_gives_one_line_and_no_tracebacks(tmp_path: Path) -> None:
+    src, dest = tmp_path / "q.txt", tmp_path / "out.jsonl"
+    src.write_text("".join(f"how many sets of nordics {n}\n" for n in range(200_000)))
+    cmd = [sys.executable, "-m", "coachbot", "batch", str(src), "-o", str(dest)]
+    proc = subprocess.Popen(
+        [*cmd, "--workers", "2", "--quiet"], stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    for _ in range(600):  # until the workers are answering (never more than a minute)
+        if dest.exists() and dest.stat().st_size > 0 or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines() == ["coachbot: interrupted"]
 
 
 # -- stdin and output formats ----------------------------------------------------------------
