@@ -32,6 +32,7 @@ from rapidfuzz.distance import OSA
 
 from .coach import AMBIGUITY_MARGIN, MIN_SCORE, Coach, Turn
 from .dialogue import Session
+from .errors import CoachbotError
 from .models import Reply
 from .normalize import words
 
@@ -205,7 +206,11 @@ class ChatApp:
             return True
         if text.startswith("/"):
             return self.command(text.split()[0].lower())
-        reply = self.session.ask(text)
+        try:
+            reply = self.session.ask(text)
+        except CoachbotError as exc:  # a template that fails on this one answer
+            self.emit([("class:banner", f"Sorry, I could not answer that: {exc}\n")])
+            return True
         # The session reads "2", "the first one" or "yes" as the option it stands for; show
         # which, and let /explain explain that question.
         self.last_question = self.session.last_text

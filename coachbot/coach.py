@@ -527,7 +527,16 @@ class Coach:
                 "profile": profile,
                 "safety": [c for c in self.screen.categories.values() if c.severity != "signal"],
             }
-            text = render.render(template, context)
+            try:
+                text = render.render(template, context)
+            except Exception as exc:  # noqa: BLE001 - a data problem, reported as one
+                intent = self.intents[intent_id]
+                raise DataError(
+                    intent.file,
+                    intent.lines.get(kind),
+                    kind,
+                    f"template failed for {exercise or 'no exercise'}: {type(exc).__name__}: {exc}",
+                ) from exc
             if len(self._rendered) >= MAX_RENDERED:
                 self._rendered.clear()
             self._rendered[key] = text

@@ -63,6 +63,15 @@ def check_template(source: str, file: str, field: str, line: int | None = None) 
     if unknown:
         listed = ", ".join(sorted(unknown))
         raise DataError(file, line, field, f"template uses unknown name(s): {listed}")
+    for kind, used, known in (
+        ("filter", parsed.find_all(nodes.Filter), _ENV.filters),
+        ("test", parsed.find_all(nodes.Test), _ENV.tests),
+    ):
+        missing = sorted({n.name for n in used} - set(known))
+        if missing:
+            raise DataError(
+                file, line, field, f"template uses unknown {kind}(s): {', '.join(missing)}"
+            )
     return frozenset(read & CONTEXT_NAMES)
 
 
@@ -71,7 +80,10 @@ def compile_template(
 ) -> jinja2.Template:
     """A compiled template; syntax errors and unknown names become ``DataError``."""
     check_template(source, file, field, line)
-    return _ENV.from_string(source)
+    try:
+        return _ENV.from_string(source)
+    except jinja2.TemplateError as exc:  # whatever the checks above did not foresee
+        raise DataError(file, line, field, f"template error: {exc}") from None
 
 
 def render(template: jinja2.Template, context: Mapping[str, Any]) -> str:

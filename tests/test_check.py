@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
@@ -109,3 +110,33 @@ def test_a_safety_trigger_that_can_never_match_is_reported(data: tuple[Path, Pat
     )
     problems = [str(p) for p in check(knowledge, intents)]
     assert any("safety.yaml:" in p and "not a single word" in p for p in problems), problems
+
+
+def test_unknown_template_filter_is_a_data_error_with_its_line(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    _replace(intents / "tempo.yaml", "{{ ex.tempo }}", "{{ ex.tempo | shout }}")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any(
+        re.search(r"tempo\.yaml:\d+: response: template uses unknown filter\(s\): shout", p)
+        for p in problems
+    ), problems
+
+
+def test_template_failing_at_render_time_is_one_line_from_ask_and_chat(
+    data: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    knowledge, intents = data
+    _replace(intents / "tempo.yaml", "{{ ex.tempo }}", "{{ ex.tempo }}{{ 1 / 0 }}")
+    args = ["--knowledge", str(knowledge), "--intents", str(intents)]
+    assert main(["ask", *args, "what tempo for nordics"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert re.search(r"tempo\.yaml:\d+: response: template failed .*ZeroDivisionError", err[0])
+
+    from coachbot import Coach
+    from coachbot.chat import ChatApp
+
+    out = io.StringIO()
+    app = ChatApp(Coach(knowledge=knowledge, intents=intents), out, plain=True)
+    assert app.handle("what tempo for nordics") and app.handle("hi")
+    assert "could not answer that" in out.getvalue() and "coach" in out.getvalue().lower()
