@@ -81,6 +81,9 @@ class Context:
     """Exercises a red flag was reported for, so later answers remind the user."""
     pending: str | None = None
     """An intent waiting for the user to say which exercise they mean."""
+    alert: RedFlag | None = None
+    """The red flag of the last turn, until a question is answered: "what should I do?" after
+    an escalation gets the escalation again, not a shrug."""
 
 
 class Coach:
@@ -312,7 +315,15 @@ class Coach:
         ``turn`` is ``analyse(text)`` when the caller has already worked it out.
         """
         turn = turn if turn is not None else self.analyse(text)
+        alert = context.alert
         reply, context = self._decide(turn, context)
+        if (
+            alert is not None
+            and reply.red_flag is None
+            and (reply.intent is None or content_words(text) in self.general.after_red_flag)
+        ):
+            reply = self._repeated_alert(alert, reply)
+            context = replace(context, alert=alert)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%r -> intent=%s exercise=%s: %s",
@@ -627,7 +638,20 @@ class Coach:
             level=level,
             notes=(f"red flag {flag.category} ({flag.severity}, {flag.context})",),
         )
-        return reply, replace(context, exercise=exercise or context.exercise, flagged=flagged)
+        after = replace(context, exercise=exercise or context.exercise, flagged=flagged, alert=flag)
+        return reply, after
+
+    def _repeated_alert(self, alert: RedFlag, instead: Reply) -> Reply:
+        key = "see_professional" if alert.severity == "see_professional" else "red_flag"
+        return Reply(
+            text=f"{self.messages['repeat_alert']}\n{self.screen.advice(alert)}",
+            exercise=instead.exercise,
+            confidence=1.0,
+            red_flag=alert,
+            suggestions=self.suggestion_sets.get(key, ()),
+            level=instead.level,
+            notes=(*instead.notes, f"after the red flag {alert.category}: its advice again"),
+        )
 
     def _likely_exercises(self) -> tuple[str, ...]:
         """The exercises people ask about most, offered when a question names none."""

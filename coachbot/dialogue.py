@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
-from .models import Profile, Reply
+from .models import SEVERITIES, Profile, RedFlag, Reply
 from .normalize import content_words
 from .render import join_names
 from .schema import LEVELS
@@ -246,6 +246,13 @@ class Session:
                     "injury": c.profile.injury,
                 },
                 "flagged": list(c.flagged),
+                "alert": None
+                if c.alert is None
+                else {
+                    "severity": c.alert.severity,
+                    "category": c.alert.category,
+                    "context": c.alert.context,
+                },
                 "offered": list(self._offered),
                 "candidates": list(self._candidates),
             }
@@ -309,8 +316,33 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
             injury=injury if injury in injuries else None,
         )
         flagged = tuple(f for f in state.get("flagged") or () if f in coach.exercises)
+        alert = _alert_from_state(coach, state.get("alert"))
     except (AttributeError, TypeError, KeyError) as exc:
         raise UsageError(f"session state is corrupted ({exc})") from None
     return Context(
-        exercise=exercise, intent=intent, pending=pending, profile=profile, flagged=flagged
+        exercise=exercise,
+        intent=intent,
+        pending=pending,
+        profile=profile,
+        flagged=flagged,
+        alert=alert,
     )
+
+
+def _alert_from_state(coach: Coach, raw: Any) -> RedFlag | None:
+    """The saved red flag, rebuilt from the screen's own categories (so a state cannot make
+    up advice), or None when it names one the data no longer has."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not all(
+        isinstance(raw.get(k), str) for k in ("severity", "category", "context")
+    ):
+        raise TypeError("alert must be an object with severity, category and context strings")
+    category = coach.screen.categories.get(raw["category"])
+    if (
+        category is None
+        or raw["severity"] not in SEVERITIES
+        or raw["context"] not in ("current", "historical", "third_party")
+    ):
+        return None
+    return RedFlag(raw["severity"], category.id, category.label, raw["context"])

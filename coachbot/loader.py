@@ -376,6 +376,7 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
         "injury_reminder",
         "flag_reminder",
         "after_escalation",
+        "repeat_alert",
         "reset",
         "noted",
     } - set(messages)
@@ -414,6 +415,8 @@ class General:
     proper_nouns: frozenset[str]
     suggested_exercises: tuple[str, ...]
     question_words: frozenset[str]
+    after_red_flag: frozenset[tuple[str, ...]] = frozenset()
+    """Questions that, right after an escalation, ask for it again ("what should I do?")."""
 
 
 def load_general(path: Path, errors: list[DataError]) -> General:
@@ -439,4 +442,5 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         proper_nouns=frozenset(doc.get("proper_nouns") or ()),
         suggested_exercises=tuple(doc.get("suggested_exercises") or ()),
         question_words=frozenset(doc.get("question_words") or ()),
+        after_red_flag=frozenset(content_words(p) for p in doc.get("after_red_flag") or ()),
     )

@@ -273,6 +273,7 @@ GENERAL = Obj(
         "proper_nouns": TEXTS,
         "suggested_exercises": TEXTS,
         "question_words": TEXTS,
+        "after_red_flag": TEXTS,
         "equipment_phrases": MapOf(ListOf(Text(), min_items=1)),
     },
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,47 @@ def test_a_symptom_alone_is_not_pinned_on_the_last_exercise(coach: Coach) -> Non
     session.ask("how do i do a glute ham raise")
     assert session.ask("i strained my hamstring last month").red_flag is not None
     assert "warning sign" not in session.ask("how many sets of ghr").text
+
+
+@pytest.mark.parametrize("follow_up", ["what should i do?", "what now?", "1", "asdfgh"])
+def test_after_an_escalation_what_next_gets_the_escalation_again(
+    coach: Coach, follow_up: str
+) -> None:
+    session = coach.session()
+    first = session.ask("my pee is dark brown after nordics")
+    assert first.red_flag is not None
+    again = session.ask(follow_up)
+    assert again.red_flag == first.red_flag
+    assert coach.screen.advice(first.red_flag) in again.text
+
+
+def test_the_suggestions_after_an_escalation_stay_on_safety(coach: Coach) -> None:
+    session = coach.session()
+    first = session.ask("i have chest pain after hip thrusts")
+    assert first.red_flag is not None
+    for number in range(1, len(first.suggestions) + 1):
+        follow = coach.session(session.to_dict())
+        reply = follow.ask(str(number))
+        assert reply.red_flag is not None or reply.intent == "safety_info", reply
+
+
+def test_an_answered_question_ends_the_alert_and_the_state_keeps_it_until_then(
+    coach: Coach,
+) -> None:
+    session = coach.session()
+    session.ask("i fainted after nordics")
+    state = json.loads(json.dumps(session.to_dict()))
+    assert state["alert"]["category"] == "collapse"
+    resumed = coach.session(state)
+    assert resumed.ask("what should i do?").red_flag is not None
+    assert resumed.ask("which symptoms mean i should stop?").intent == "safety_info"
+    assert resumed.to_dict()["alert"] is None
+    assert resumed.ask("what should i do?").red_flag is None
+
+
+def test_a_saved_alert_for_an_unknown_category_is_dropped(coach: Coach) -> None:
+    state = {
+        "version": 1,
+        "alert": {"severity": "emergency", "category": "made_up", "context": "current"},
+    }
+    assert coach.session(state).to_dict()["alert"] is None

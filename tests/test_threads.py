@@ -110,6 +110,8 @@ def test_round_tripped_session_continues_the_whole_conversation(coach: Coach) ->
         {"version": 1, "offered": 5},
         {"version": 1, "candidates": [1, 2]},
         {"version": 1, "flagged": 7},
+        {"version": 1, "alert": 5},
+        {"version": 1, "alert": {"severity": "emergency"}},
         "a string",
         ["version", 1],
         42,
