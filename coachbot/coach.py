@@ -173,6 +173,9 @@ class Coach:
         }
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self._other_lengths = lengths_by_first_word(self.general.other_exercises)
+        self._level_words = frozenset(
+            w for phrases in self.general.levels.values() for p in phrases for w in content_words(p)
+        )
         self.suggestions: Mapping[str, tuple[str, ...]] = files.suggestions
         self.follow_ups: Mapping[str, tuple[str, ...]] = files.follow_ups
         self.suggestion_sets: Mapping[str, tuple[str, ...]] = files.suggestion_sets
@@ -434,6 +437,15 @@ class Coach:
                 follow = "overview"
             notes.append(f"a name alone: answering {follow}")
             return Match(follow, 1.0, ""), replace(context, pending=None)
+        if (
+            ents.level
+            and not ents.mentions
+            and context.intent in self.intents
+            and self._only_filler(tuple(w for w in ents.rest if w not in self._level_words))
+        ):
+            # "beginner", "and for advanced?": the last question again, at that level.
+            notes.append(f"a level alone: answering {context.intent} again")
+            return Match(context.intent, 1.0, ""), context
         if turn.assessment.educational and (
             best is None or best.intent in (SAFETY_INTENT, OUT_OF_SCOPE) or best.score < MIN_SCORE
         ):

@@ -162,3 +162,34 @@ def test_a_saved_alert_for_an_unknown_category_is_dropped(coach: Coach) -> None:
         "alert": {"severity": "emergency", "category": "made_up", "context": "current"},
     }
     assert coach.session(state).to_dict()["alert"] is None
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "level"),
+    [
+        ("beginner", "beginner"),
+        ("for a beginner?", "beginner"),
+        ("what about beginners?", "beginner"),
+        ("and advanced?", "advanced"),
+        ("and for an advanced lifter?", "advanced"),
+    ],
+)
+def test_a_level_alone_asks_the_last_question_again_at_that_level(
+    coach: Coach, follow_up: str, level: str
+) -> None:
+    session = coach.session()
+    session.ask("how many reps of nordics?")
+    reply = session.ask(follow_up)
+    assert (reply.intent, reply.exercise, reply.level) == (
+        "sets_reps",
+        "nordic-hamstring-curl",
+        level,
+    )
+    assert f"({level})" in reply.text
+
+
+def test_whats_easier_after_an_exercise_is_the_easier_versions(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("tell me about nordics")
+    reply = session.ask("what's easier?")
+    assert (reply.intent, reply.exercise) == ("easier_variation", "nordic-hamstring-curl")
