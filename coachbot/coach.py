@@ -437,15 +437,17 @@ class Coach:
                 follow = "overview"
             notes.append(f"a name alone: answering {follow}")
             return Match(follow, 1.0, ""), replace(context, pending=None)
+        last = context.intent
         if (
             ents.level
             and not ents.mentions
-            and context.intent in self.intents
+            and last is not None
+            and last in self.intents
             and self._only_filler(tuple(w for w in ents.rest if w not in self._level_words))
         ):
             # "beginner", "and for advanced?": the last question again, at that level.
-            notes.append(f"a level alone: answering {context.intent} again")
-            return Match(context.intent, 1.0, ""), context
+            notes.append(f"a level alone: answering {last} again")
+            return Match(last, 1.0, ""), context
         if turn.assessment.educational and (
             best is None or best.intent in (SAFETY_INTENT, OUT_OF_SCOPE) or best.score < MIN_SCORE
         ):
