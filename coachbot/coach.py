@@ -128,6 +128,8 @@ class Coach:
         # mid-conversation; turning them into code waits for first use, which halves load time.
         self._personalised: set[str] = set()
         """Intents whose answer reads the user's profile (so it beats a fixed FAQ answer)."""
+        self._pairs: set[str] = set()
+        """Intents whose answer is about two exercises (it reads ``other``)."""
         for intent in self.intents.values():
             for kind in ("response", "general"):
                 source = getattr(intent, kind)
@@ -141,6 +143,8 @@ class Coach:
                     else:
                         if kind == "response" and "profile" in names:
                             self._personalised.add(intent.id)
+                        if kind == "response" and "other" in names:
+                            self._pairs.add(intent.id)
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._template_lock = threading.Lock()
         # Both caches hold pure results, so two threads racing to fill one entry only
@@ -377,10 +381,29 @@ class Coach:
             return self._which_intent(best, runner_up, exercise, level, notes), context
 
         intent = self.intents[best.intent]
+        other = mentioned[1] if len(mentioned) > 1 else None
+        if (
+            intent.id in self._pairs
+            and len(mentioned) == 1
+            and context.exercise
+            not in (
+                None,
+                mentioned[0],
+            )
+        ):
+            # "is it better than the ghr?" after talking about Nordics: the two to compare.
+            exercise, other = context.exercise, mentioned[0]
+            notes.append(f"comparing {exercise}, from earlier, with {other}")
         # A fixed FAQ answer cannot use what the user told us; a template that reads the
         # profile (alternatives for a home gym, cautions after an injury) answers instead.
         personalised = context.profile != Profile() and intent.id in self._personalised
-        if exercise is not None and intent.needs_exercise and best.example and not personalised:
+        if (
+            exercise is not None
+            and intent.needs_exercise
+            and best.example
+            and not personalised
+            and other is None
+        ):
             faq = self._faq(exercise, turn.query, best.score)
             if faq is not None:
                 answer, faq_intent, score = faq
@@ -416,7 +439,6 @@ class Coach:
             )
             return reply, replace(context, intent=intent.id, pending=intent.id)
 
-        other = mentioned[1] if len(mentioned) > 1 else None
         text = self._answer_text(intent, exercise, level, other, context.profile)
         return self._final(text, intent.id, exercise, best.score, level, context, notes)
 

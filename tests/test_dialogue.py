@@ -193,3 +193,20 @@ def test_whats_easier_after_an_exercise_is_the_easier_versions(coach: Coach) -> 
     session.ask("tell me about nordics")
     reply = session.ask("what's easier?")
     assert (reply.intent, reply.exercise) == ("easier_variation", "nordic-hamstring-curl")
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ["tell me about nordics", "is it better than the ghr?"],
+        ["tell me about nordics", "how does it compare?", "the ghr"],
+    ],
+)
+def test_a_comparison_takes_its_other_side_from_the_conversation(
+    coach: Coach, turns: list[str]
+) -> None:
+    session = coach.session()
+    for text in turns:
+        reply = session.ask(text)
+    assert (reply.intent, reply.exercise) == ("compare", "nordic-hamstring-curl")
+    assert reply.text.startswith("Nordic hamstring curl vs Glute ham raise:")
