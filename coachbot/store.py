@@ -87,10 +87,14 @@ class MemoryStore:
         idle_seconds: float = 86_400,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if max_sessions < 1:
-            raise UsageError(f"max_sessions must be at least 1 (got {max_sessions})")
-        if idle_seconds <= 0:
-            raise UsageError(f"idle_seconds must be positive (got {idle_seconds})")
+        if isinstance(max_sessions, bool) or not isinstance(max_sessions, int) or max_sessions < 1:
+            raise UsageError(f"max_sessions must be a whole number from 1 (got {max_sessions!r})")
+        if (
+            isinstance(idle_seconds, bool)
+            or not isinstance(idle_seconds, (int, float))
+            or not idle_seconds > 0  # also refuses NaN
+        ):
+            raise UsageError(f"idle_seconds must be a positive number (got {idle_seconds!r})")
         self.max_sessions = max_sessions
         self.idle_seconds = idle_seconds
         self._clock = clock

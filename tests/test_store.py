@@ -383,3 +383,20 @@ def test_a_failing_store_costs_the_memory_never_the_escalation(
 def test_a_chat_id_must_be_a_str_or_an_int(coach: Coach, chat_id: Any) -> None:
     with pytest.raises(TypeError, match="chat id"):
         Responder(coach).reply(chat_id, "hi")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_sessions": 0},
+        {"max_sessions": "10"},
+        {"max_sessions": 2.5},
+        {"idle_seconds": 0},
+        {"idle_seconds": "60"},
+        {"idle_seconds": float("nan")},
+    ],
+    ids=repr,
+)
+def test_memory_store_rejects_bad_limits_with_usage_error(options: dict[str, Any]) -> None:
+    with pytest.raises(UsageError):
+        MemoryStore(**options)
