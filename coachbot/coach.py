@@ -170,6 +170,7 @@ class Coach:
             self.general.levels,
             known_words={w for texts in examples.values() for t in texts for w in content_words(t)}
             | screen.vocabulary,
+            not_names=self.general.other_exercises,
         )
         self._faq_index = {
             ex_id: self.matcher.text_index([self._strip_names(f.question) for f in ex.faq])

@@ -101,7 +101,11 @@ class EntityFinder:
         shared_aliases: Mapping[str, tuple[str, ...]],
         levels: Mapping[str, tuple[str, ...]],
         known_words: Iterable[str] = (),
+        not_names: Iterable[tuple[str, ...]] = (),
     ) -> None:
+        """``not_names`` are phrases that contain a name but mean something else (the
+        "leg curl" in "seated leg curl", a machine this coach does not cover): their words
+        are never read as a mention."""
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for ex in exercises.values():
             names = (ex.name, ex.id.replace("-", " "), *ex.aliases)
@@ -124,11 +128,15 @@ class EntityFinder:
         # first) save slicing the message at every position for every possible length.
         self._phrase_lengths = lengths_by_first_word(self._phrases)
         self._level_lengths = lengths_by_first_word(self._levels)
+        self._not_names = frozenset(
+            tuple(self._canonical.get(w, w) for w in phrase) for phrase in not_names
+        )
+        self._not_name_lengths = lengths_by_first_word(self._not_names)
         alias_words = {w for phrase in self._phrases for w in phrase}
         level_words = {w for phrase in self._levels for w in phrase}
         self.correct = Corrector(
             alias_words | level_words,
-            {*known_words, *self._canonical},
+            {*known_words, *self._canonical, *(w for p in self._not_names for w in p)},
             min_score=TYPO_MIN_SCORE,
             min_length=TYPO_MIN_LENGTH,
         )
@@ -147,6 +155,11 @@ class EntityFinder:
         while i < len(words):
             word = fixed[i]
             hit = self._longest(fixed, i) if word in names else None
+            other = self._longest_not_name(fixed, i) if word in self._not_name_lengths else None
+            if other is not None and (hit is None or other > hit[0]):
+                rest.extend(fixed[i:other])  # "seated leg curl": no mention in there
+                i = other
+                continue
             if hit is not None:
                 end, ids = hit
                 mentions.append(
@@ -173,6 +186,13 @@ class EntityFinder:
                 ids = self._phrases.get(words[start : start + n])
                 if ids is not None:
                     return start + n, ids
+        return None
+
+    def _longest_not_name(self, words: tuple[str, ...], start: int) -> int | None:
+        left = len(words) - start
+        for n in self._not_name_lengths.get(words[start], ()):
+            if n <= left and words[start : start + n] in self._not_names:
+                return start + n
         return None
 
     def _longest_level(self, words: tuple[str, ...], start: int) -> str | None:

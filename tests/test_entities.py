@@ -68,3 +68,23 @@ def test_a_level_phrase_with_no_words_we_read_is_ignored(coach: Coach) -> None:
     levels = {"beginner": ("beginner", "初心者", "—")}
     finder = EntityFinder(coach.exercises, {}, levels)
     assert finder.find(("sets", "as", "a", "beginner")).level == "beginner"
+
+
+@pytest.mark.parametrize(
+    "text", ["how do i do a seated leg curl", "lying hamstring curls", "hamstring curl machine"]
+)
+def test_a_name_inside_an_uncovered_exercise_is_no_mention(coach: Coach, text: str) -> None:
+    found = coach.finder.find(words(text))
+    assert found.mentions == ()
+    assert coach.ask(text).text == coach.messages["out_of_scope"]
+
+
+def test_plain_leg_curl_asks_which_of_the_covered_curls(coach: Coach) -> None:
+    reply = coach.ask("how do i do a leg curl")
+    assert reply.intent == "how_to"
+    assert set(reply.candidates) == {
+        "standing-hamstring-curl",
+        "stability-ball-hamstring-curl",
+        "slider-hamstring-curl",
+    }
+    assert coach.ask("how do i do a standing leg curl").exercise == "standing-hamstring-curl"
