@@ -361,6 +361,14 @@ class Coach:
 
         best, context = self._choose(turn, context, notes)
         floor = MIN_SCORE - (EXERCISE_EVIDENCE if mentioned else 0.0)
+        if mentioned and best is not None and best.example and best.score < floor:
+            # No intent is close, but the named exercise's own FAQ may have this very question
+            # ("why do my hips tilt in single-leg bridges?").
+            faq = self._faq(mentioned[0], turn.query, best.score)
+            if faq is not None:
+                answer, faq_intent, score = faq
+                notes.append(f"answered from the {mentioned[0]} FAQ ({score:.3f})")
+                return self._final(answer, faq_intent, mentioned[0], score, level, context, notes)
         if best is None or best.intent == OUT_OF_SCOPE or best.score < floor:
             key = "out_of_scope" if best is not None and best.intent == OUT_OF_SCOPE else None
             reply = Reply(

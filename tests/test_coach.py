@@ -167,3 +167,23 @@ def test_ask_block_refuses_a_single_string_and_takes_any_iterable(coach: Coach) 
 def test_a_turn_is_a_hashable_record(coach: Coach) -> None:
     turn = coach.analyse("how many sets of nordics")
     assert hash(turn) == hash(coach.analyse("how many sets of nordics"))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("how do i do a single leg bridge", "how_to"),
+        ("one legged bridge how to", "how_to"),
+        ("single leg glute bridge sets", "sets_reps"),
+    ],
+)
+def test_the_single_leg_bridge_is_its_own_exercise(coach: Coach, text: str, intent: str) -> None:
+    reply = coach.ask(text)
+    assert (reply.intent, reply.exercise) == (intent, "single-leg-glute-bridge")
+
+
+def test_a_faq_question_is_answered_even_when_no_intent_is_close(coach: Coach) -> None:
+    faq = coach.exercises["single-leg-glute-bridge"].faq[0]
+    reply = coach.ask("why do my hips tilt on single leg bridges")
+    assert reply.text == faq.answer
+    assert (reply.intent, reply.exercise) == (faq.intent, "single-leg-glute-bridge")
