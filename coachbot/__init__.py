@@ -6,11 +6,43 @@
 'feel_lower_back'
 """
 
-from .coach import AMBIGUITY_MARGIN, MIN_SCORE, Coach
-from .dialogue import Session
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import CoachbotError, DataError, DataErrors, UsageError
-from .models import RedFlag, Reply
-from .store import MemoryStore, Responder, SessionStore, SQLiteStore
+
+if TYPE_CHECKING:
+    from .coach import AMBIGUITY_MARGIN, MIN_SCORE, Coach
+    from .dialogue import Session
+    from .models import RedFlag, Reply
+    from .store import MemoryStore, Responder, SessionStore, SQLiteStore
+
+# The rest loads on first use: numpy, Jinja2 and YAML take a third of a second to import, and
+# the command line must be able to answer --help, or a Ctrl-C during start-up, without them.
+_LAZY = {
+    "AMBIGUITY_MARGIN": ".coach",
+    "MIN_SCORE": ".coach",
+    "Coach": ".coach",
+    "Session": ".dialogue",
+    "RedFlag": ".models",
+    "Reply": ".models",
+    "MemoryStore": ".store",
+    "Responder": ".store",
+    "SessionStore": ".store",
+    "SQLiteStore": ".store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'coachbot' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AMBIGUITY_MARGIN",

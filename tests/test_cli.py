@@ -111,3 +111,14 @@ def test_a_plain_install_works_from_another_folder(tmp_path: Path) -> None:
         timeout=60,
     ).stdout.strip()
     assert Path(where).resolve().is_relative_to(site.resolve())
+
+
+def test_help_answers_without_loading_the_coach() -> None:
+    # Start-up before the coach loads is where a Ctrl-C could otherwise print a traceback.
+    code = (
+        "import sys, coachbot.cli as c; "
+        "c.build_parser(); "
+        "print(sorted(m for m in ('numpy', 'jinja2', 'yaml') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0 and result.stdout.strip() == "[]"
