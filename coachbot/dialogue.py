@@ -101,6 +101,18 @@ class Session:
             if text.strip().lower() in RESET_WORDS or stripped in RESET_WORDS:
                 return self._reset()
             picked = self._pick(text) or self._describe_pick(text)
+            options = self._candidates_as_text() or self._offered
+            if picked is None and options and _PICK.match(text):
+                # "3" when two were offered: say so and show them again, rather than read "3"
+                # as a question.
+                count = str(len(options))
+                reply = Reply(
+                    self.coach.messages["no_such_option"].format(count=count),
+                    suggestions=options,
+                    candidates=self._candidates,
+                )
+                self.last_reply = reply
+                return reply
             if picked is not None:
                 text = picked
             self.last_text = text

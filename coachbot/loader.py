@@ -377,6 +377,7 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
         "flag_reminder",
         "after_escalation",
         "repeat_alert",
+        "no_such_option",
         "reset",
         "noted",
     } - set(messages)

@@ -210,3 +210,13 @@ def test_a_comparison_takes_its_other_side_from_the_conversation(
         reply = session.ask(text)
     assert (reply.intent, reply.exercise) == ("compare", "nordic-hamstring-curl")
     assert reply.text.startswith("Nordic hamstring curl vs Glute ham raise:")
+
+
+def test_a_number_beyond_the_options_says_how_many_there_are(coach: Coach) -> None:
+    session = coach.session()
+    offered = session.ask("how do i do a nordic").suggestions
+    assert len(offered) >= 2
+    reply = session.ask(str(len(offered) + 1))
+    assert f"I offered {len(offered)} options" in reply.text
+    assert reply.suggestions == offered
+    assert session.ask("2").text == coach.session().ask(offered[1]).text
