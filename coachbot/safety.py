@@ -571,7 +571,7 @@ class SafetyScreen:
         category = self.categories[flag.category]
         tier = self.tiers[flag.severity]
         if flag.context == "third_party":
-            lines = [tier.bystander]
+            lines = [category.first or tier.bystander]
         elif flag.context == "historical":
             # Nothing to stop: what it was is what decides the next step (chest pain last
             # year still means a doctor before training, not a physio for "that leg").
@@ -582,7 +582,9 @@ class SafetyScreen:
             f"What you describe ({category.label}) can be a sign of something that needs "
             "checking. I can't tell what it is; a clinician can."
         )
-        if category.advice:
+        if category.advice and flag.context != "historical":
+            # The advice is worded for now ("get medical care now, do not train"); for a past
+            # episode the historical line above says what to do.
             lines.append(category.advice)
         if category.watch_for:
             lines.append(f"Watch for: {category.watch_for}")

@@ -274,6 +274,14 @@ def test_past_episode_reply_does_not_say_stop_now_and_keeps_its_own_tier_wording
     assert reply.text.startswith(coach.screen.tiers["emergency"].historical)
 
 
+def test_past_episode_reply_leaves_out_advice_worded_for_now(coach: Coach) -> None:
+    reply = coach.ask("i had rhabdo two years ago, can i do nordics")
+    assert reply.red_flag is not None and reply.red_flag.context == "historical"
+    category = coach.screen.categories[reply.red_flag.category]
+    assert category.advice and category.advice not in reply.text
+    assert category.watch_for in reply.text
+
+
 def test_a_category_may_replace_the_stop_line(coach: Coach) -> None:
     reply = coach.ask("im pregnant, can i do hip thrusts?")
     assert reply.red_flag is not None
@@ -281,6 +289,8 @@ def test_a_category_may_replace_the_stop_line(coach: Coach) -> None:
     first = coach.screen.categories["return_after_injury"].first
     assert first
     assert reply.text.startswith(first)
+    # For someone else too: "suggest they pause that exercise" does not fit a pregnancy.
+    assert coach.ask("my client is pregnant, can she do glute bridges").text.startswith(first)
 
 
 @pytest.mark.parametrize(
