@@ -84,6 +84,9 @@ class Context:
     alert: RedFlag | None = None
     """The red flag of the last turn, until a question is answered: "what should I do?" after
     an escalation gets the escalation again, not a shrug."""
+    other: str | None = None
+    """The exercise last compared with ``exercise``: "which is harder?" and "the other one"
+    after "nordics vs ghr" mean that pair."""
 
 
 class Coach:
@@ -178,6 +181,13 @@ class Coach:
         }
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self._other_lengths = lengths_by_first_word(self.general.other_exercises)
+        self._others_ok = frozenset(
+            intent
+            for intent, texts in examples.items()
+            if any(self._mentions_other_exercise(content_words(t)) for t in texts)
+        )
+        """Intents whose examples name exercises this coach does not cover ("before or after
+        running?"), so naming one does not make a question about them out of scope."""
         self._level_words = frozenset(
             w for phrases in self.general.levels.values() for p in phrases for w in content_words(p)
         )
@@ -403,6 +413,9 @@ class Coach:
             # "is it better than the ghr?" after talking about Nordics: the two to compare.
             exercise, other = context.exercise, mentioned[0]
             notes.append(f"comparing {exercise}, from earlier, with {other}")
+        elif intent.id in self._pairs and not mentioned and context.other is not None:
+            exercise, other = context.exercise, context.other  # "which is harder?" after "a vs b"
+            notes.append(f"comparing {exercise} and {other} again")
         # A fixed FAQ answer cannot use what the user told us; a template that reads the
         # profile (alternatives for a home gym, cautions after an injury) answers instead.
         personalised = context.profile != Profile() and intent.id in self._personalised
@@ -449,7 +462,7 @@ class Coach:
             return reply, replace(context, intent=intent.id, pending=intent.id)
 
         text = self._answer_text(intent, exercise, level, other, context.profile)
-        return self._final(text, intent.id, exercise, best.score, level, context, notes)
+        return self._final(text, intent.id, exercise, best.score, level, context, notes, other)
 
     def _choose(
         self, turn: Turn, context: Context, notes: list[str]
@@ -484,7 +497,13 @@ class Coach:
         ):
             notes.append("asks about warning signs")
             return Match(SAFETY_INTENT, max(best.score if best else 0.0, MIN_SCORE), ""), context
-        if not ents.mentions and self._mentions_other_exercise(ents.rest):
+        if (
+            not ents.mentions
+            and self._mentions_other_exercise(ents.rest)
+            and not (context.exercise and best and best.intent in self._others_ok)
+        ):
+            # (In a conversation about hip thrusts, "before or after squats?" is still about
+            # hip thrusts: some intents' own examples name other exercises.)
             notes.append("names an exercise this coach does not cover")
             return Match(OUT_OF_SCOPE, best.score if best else 0.0, ""), context
         return best, context
@@ -607,6 +626,7 @@ class Coach:
         level: str | None,
         context: Context,
         notes: list[str],
+        other: str | None = None,
     ) -> tuple[Reply, Context]:
         if exercise in context.flagged:
             reminder = render.fill(self.messages["flag_reminder"], name=self.spoken_name(exercise))
@@ -624,12 +644,18 @@ class Coach:
             notes=tuple(notes),
         )
         # Built directly: dataclasses.replace costs more than the rest of this method.
+        now = exercise or context.exercise
+        pair = (context.exercise, context.other)
+        if other is None and context.other is not None and now is not None and now in pair:
+            # The pair stays while the talk is about one of them ("and the other one?").
+            other = next(e for e in pair if e != now)
         after = Context(
-            exercise=exercise or context.exercise,
+            exercise=now,
             intent=intent,
             profile=context.profile,
             flagged=context.flagged,
             pending=None,
+            other=other if other != now else None,
         )
         return reply, after
 

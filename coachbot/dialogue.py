@@ -70,6 +70,9 @@ _DESCRIBE_FILLER = frozenset(
         "with",
     }
 )
+_OTHER = re.compile(
+    r"\b(?:the\s+)?(?:other|second|2nd)\s+(?:one|exercise|version)\b", re.IGNORECASE
+)
 _PICK = re.compile(r"^\s*(?:#|no\.?\s*)?(\d{1,2})\s*[.)!]?\s*$")
 
 
@@ -100,7 +103,7 @@ class Session:
             stripped = " ".join(content_words(text))
             if text.strip().lower() in RESET_WORDS or stripped in RESET_WORDS:
                 return self._reset()
-            picked = self._pick(text) or self._describe_pick(text)
+            picked = self._pick(text) or self._describe_pick(text) or self._the_other(text)
             options = self._candidates_as_text() or self._offered
             if picked is None and options and _PICK.match(text):
                 # "3" when two were offered: say so and show them again, rather than read "3"
@@ -150,6 +153,14 @@ class Session:
         return reply
 
     # -- turn helpers -----------------------------------------------------------------------
+    def _the_other(self, text: str) -> str | None:
+        """ "and for the other one?" after a comparison: the message with that exercise's
+        name in place of the phrase."""
+        other = self._context.other
+        if other is None or not _OTHER.search(text):
+            return None
+        return _OTHER.sub(self.coach.exercises[other].name, text, count=1)
+
     def _describe_pick(self, text: str) -> str | None:
         """ "the standing one" after "standing curl or prone hip extension?" picks the first."""
         ids = [c for c in self._candidates if c in self.coach.exercises]
@@ -258,6 +269,7 @@ class Session:
                     "injury": c.profile.injury,
                 },
                 "flagged": list(c.flagged),
+                "other": c.other,
                 "alert": None
                 if c.alert is None
                 else {
@@ -278,7 +290,7 @@ def _strings(value: Any, name: str) -> None:
 
 
 def _check_state_types(state: Mapping[str, Any]) -> None:
-    for key in ("exercise", "intent", "pending"):
+    for key in ("exercise", "intent", "pending", "other"):
         if state.get(key) is not None and not isinstance(state[key], str):
             raise TypeError(f"{key} must be a string or null")
     for key in ("flagged", "offered", "candidates"):
@@ -329,6 +341,9 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
         )
         flagged = tuple(f for f in state.get("flagged") or () if f in coach.exercises)
         alert = _alert_from_state(coach, state.get("alert"))
+        other = state.get("other")
+        if other is not None and (other not in coach.exercises or exercise is None):
+            other = None
     except (AttributeError, TypeError, KeyError) as exc:
         raise UsageError(f"session state is corrupted ({exc})") from None
     return Context(
@@ -338,6 +353,7 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
         profile=profile,
         flagged=flagged,
         alert=alert,
+        other=other,
     )
 
 

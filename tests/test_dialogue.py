@@ -220,3 +220,28 @@ def test_a_number_beyond_the_options_says_how_many_there_are(coach: Coach) -> No
     assert f"I offered {len(offered)} options" in reply.text
     assert reply.suggestions == offered
     assert session.ask("2").text == coach.session().ask(offered[1]).text
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "intent", "exercise"),
+    [
+        ("how many reps for the second one", "sets_reps", "glute-ham-raise"),
+        ("which is harder", "compare", "nordic-hamstring-curl"),
+    ],
+)
+def test_after_a_comparison_the_pair_is_remembered(
+    coach: Coach, follow_up: str, intent: str, exercise: str
+) -> None:
+    session = coach.session()
+    session.ask("nordic curl vs glute ham raise")
+    resumed = coach.session(json.loads(json.dumps(session.to_dict())))
+    reply = resumed.ask(follow_up)
+    assert (reply.intent, reply.exercise) == (intent, exercise)
+
+
+def test_the_other_one_switches_to_the_other_side_of_the_pair(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("ghr vs nordic")
+    assert session.ask("how many sets?").exercise == "glute-ham-raise"
+    assert session.ask("and for the other one?").exercise == "nordic-hamstring-curl"
+    assert session.ask("and the other one?").exercise == "glute-ham-raise"
