@@ -32,6 +32,7 @@ import csv
 import gc
 import io
 import json
+import math
 import multiprocessing
 import multiprocessing.pool
 import os
@@ -437,10 +438,17 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON value")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: it would be written back as Infinity
+        raise ValueError(f"{text[:20]} is too large a number")
+    return value
+
+
 def _json_row(number: int, text: str, column: str) -> Row:
     try:
         # NaN and Infinity would be written back as they came, which strict readers reject.
-        record = json.loads(text, parse_constant=_no_constant)
+        record = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:
         return Row(number, None, "not valid JSON: nested too deeply")
     except ValueError as exc:  # a JSONDecodeError, NaN, or a number of thousands of digits
@@ -845,6 +853,7 @@ def run(args: argparse.Namespace) -> int:
             _write_all(coach, rows, out, fmt_in, fmt_out, workers, args)
         finally:
             release()
+            gc.unfreeze()  # for a caller that goes on after the command (tests, embedders)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()

@@ -133,6 +133,8 @@ class Coach:
         """Intents whose answer reads the user's profile (so it beats a fixed FAQ answer)."""
         self._pairs: set[str] = set()
         """Intents whose answer is about two exercises (it reads ``other``)."""
+        self._levelled: set[str] = set()
+        """Intents whose answer depends on the level (a level alone asks them again)."""
         for intent in self.intents.values():
             for kind in ("response", "general"):
                 source = getattr(intent, kind)
@@ -148,6 +150,8 @@ class Coach:
                             self._personalised.add(intent.id)
                         if kind == "response" and "other" in names:
                             self._pairs.add(intent.id)
+                        if "level" in names:
+                            self._levelled.add(intent.id)
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._template_lock = threading.Lock()
         # Both caches hold pure results, so two threads racing to fill one entry only
@@ -181,13 +185,7 @@ class Coach:
         }
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self._other_lengths = lengths_by_first_word(self.general.other_exercises)
-        self._others_ok = frozenset(
-            intent
-            for intent, texts in examples.items()
-            if any(self._mentions_other_exercise(content_words(t)) for t in texts)
-        )
-        """Intents whose examples name exercises this coach does not cover ("before or after
-        running?"), so naming one does not make a question about them out of scope."""
+        self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
         self._level_words = frozenset(
             w for phrases in self.general.levels.values() for p in phrases for w in content_words(p)
         )
@@ -333,8 +331,17 @@ class Coach:
         ``turn`` is ``analyse(text)`` when the caller has already worked it out.
         """
         turn = turn if turn is not None else self.analyse(text)
+        before = context
         alert = context.alert
         reply, context = self._decide(turn, context)
+        if context.other is not None and (
+            context.other == context.exercise
+            or (
+                context.other == before.other
+                and context.exercise not in (before.exercise, before.other)
+            )
+        ):
+            context = replace(context, other=None)  # the talk moved on from that pair
         if (
             alert is not None
             and reply.red_flag is None
@@ -401,17 +408,10 @@ class Coach:
 
         intent = self.intents[best.intent]
         other = mentioned[1] if len(mentioned) > 1 else None
-        if (
-            intent.id in self._pairs
-            and len(mentioned) == 1
-            and context.exercise
-            not in (
-                None,
-                mentioned[0],
-            )
-        ):
+        earlier = context.exercise
+        if intent.id in self._pairs and len(mentioned) == 1 and earlier not in (None, mentioned[0]):
             # "is it better than the ghr?" after talking about Nordics: the two to compare.
-            exercise, other = context.exercise, mentioned[0]
+            exercise, other = earlier, mentioned[0]
             notes.append(f"comparing {exercise}, from earlier, with {other}")
         elif intent.id in self._pairs and not mentioned and context.other is not None:
             exercise, other = context.exercise, context.other  # "which is harder?" after "a vs b"
@@ -486,7 +486,7 @@ class Coach:
             ents.level
             and not ents.mentions
             and last is not None
-            and last in self.intents
+            and last in self._levelled
             and self._only_filler(tuple(w for w in ents.rest if w not in self._level_words))
         ):
             # "beginner", "and for advanced?": the last question again, at that level.
@@ -604,7 +604,14 @@ class Coach:
             }
             try:
                 text = render.render(template, context)
-            except Exception as exc:  # noqa: BLE001 - a data problem, reported as one
+            except (
+                jinja2.TemplateError,
+                ArithmeticError,
+                LookupError,
+                TypeError,
+                ValueError,
+            ) as exc:
+                # What a template's own expressions can raise: a data problem, reported as one.
                 intent = self.intents[intent_id]
                 raise DataError(
                     intent.file,
@@ -697,8 +704,7 @@ class Coach:
         flagged = context.flagged
         if named and flag.context in ("current", "historical") and named[0] not in flagged:
             flagged = (*flagged, named[0])
-        key = "see_professional" if flag.severity == "see_professional" else "red_flag"
-        suggestions = self.suggestion_sets.get(key, ())
+        suggestions = self._flag_suggestions(flag)
         reply = Reply(
             text=text,
             intent=intent,
@@ -713,16 +719,19 @@ class Coach:
         return reply, after
 
     def _repeated_alert(self, alert: RedFlag, instead: Reply) -> Reply:
-        key = "see_professional" if alert.severity == "see_professional" else "red_flag"
         return Reply(
             text=f"{self.messages['repeat_alert']}\n{self.screen.advice(alert)}",
             exercise=instead.exercise,
             confidence=1.0,
             red_flag=alert,
-            suggestions=self.suggestion_sets.get(key, ()),
+            suggestions=self._flag_suggestions(alert),
             level=instead.level,
             notes=(*instead.notes, f"after the red flag {alert.category}: its advice again"),
         )
+
+    def _flag_suggestions(self, flag: RedFlag) -> tuple[str, ...]:
+        key = "see_professional" if flag.severity == "see_professional" else "red_flag"
+        return self.suggestion_sets.get(key, ())
 
     def _likely_exercises(self) -> tuple[str, ...]:
         """The exercises people ask about most, offered when a question names none."""

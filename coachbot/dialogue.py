@@ -16,9 +16,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
-from .models import SEVERITIES, Profile, RedFlag, Reply
+from .models import Profile, RedFlag, Reply
 from .normalize import content_words
-from .render import join_names
+from .render import fill, join_names
 from .schema import LEVELS
 
 if TYPE_CHECKING:
@@ -70,9 +70,7 @@ _DESCRIBE_FILLER = frozenset(
         "with",
     }
 )
-_OTHER = re.compile(
-    r"\b(?:the\s+)?(?:other|second|2nd)\s+(?:one|exercise|version)\b", re.IGNORECASE
-)
+_OTHER = re.compile(r"\bthe\s+(?:other|second|2nd)\s+(?:one|exercise|version)\b", re.IGNORECASE)
 _PICK = re.compile(r"^\s*(?:#|no\.?\s*)?(\d{1,2})\s*[.)!]?\s*$")
 
 
@@ -108,13 +106,12 @@ class Session:
             if picked is None and options and _PICK.match(text):
                 # "3" when two were offered: say so and show them again, rather than read "3"
                 # as a question.
-                count = str(len(options))
                 reply = Reply(
-                    self.coach.messages["no_such_option"].format(count=count),
+                    fill(self.coach.messages["no_such_option"], count=str(len(options))),
                     suggestions=options,
                     candidates=self._candidates,
                 )
-                self.last_reply = reply
+                self.last_text, self.last_reply = text, reply
                 return reply
             if picked is not None:
                 text = picked
@@ -342,7 +339,9 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
         flagged = tuple(f for f in state.get("flagged") or () if f in coach.exercises)
         alert = _alert_from_state(coach, state.get("alert"))
         other = state.get("other")
-        if other is not None and (other not in coach.exercises or exercise is None):
+        if other is not None and (
+            other not in coach.exercises or other == exercise or not exercise
+        ):
             other = None
     except (AttributeError, TypeError, KeyError) as exc:
         raise UsageError(f"session state is corrupted ({exc})") from None
@@ -358,19 +357,13 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
 
 
 def _alert_from_state(coach: Coach, raw: Any) -> RedFlag | None:
-    """The saved red flag, rebuilt from the screen's own categories (so a state cannot make
-    up advice), or None when it names one the data no longer has."""
+    """The saved red flag, rebuilt by the screen from its category and context alone (the
+    saved severity is not trusted, so a state cannot make up advice), or None when the data
+    no longer has a category that escalates by that name."""
     if raw is None:
         return None
     if not isinstance(raw, Mapping) or not all(
         isinstance(raw.get(k), str) for k in ("severity", "category", "context")
     ):
         raise TypeError("alert must be an object with severity, category and context strings")
-    category = coach.screen.categories.get(raw["category"])
-    if (
-        category is None
-        or raw["severity"] not in SEVERITIES
-        or raw["context"] not in ("current", "historical", "third_party")
-    ):
-        return None
-    return RedFlag(raw["severity"], category.id, category.label, raw["context"])
+    return coach.screen.flag(raw["category"], raw["context"])

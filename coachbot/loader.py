@@ -289,6 +289,7 @@ def _intent(doc: LocatedDict, file: str) -> Intent:
         general=doc.get("general"),
         file=file,
         lines=frozen_map(doc.key_lines),
+        names_other_exercises=bool(doc.get("names_other_exercises", False)),
     )
 
 

@@ -118,6 +118,9 @@ class Intent:
     file: str = ""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
     """The line of each key in the intent's file (for error messages)."""
+    names_other_exercises: bool = False
+    """Its questions may name exercises this coach does not cover ("before or after squats?")
+    and still be about one it does."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -559,6 +559,14 @@ class SafetyScreen:
                 return context
         return "current"
 
+    def flag(self, category: str, context: str) -> RedFlag | None:
+        """The red flag for ``category`` reported in ``context`` (its severity lowered for a
+        past episode), or None for a category that never escalates alone (or is unknown)."""
+        if category not in self._levels or context not in ("current", "historical", "third_party"):
+            return None
+        level = self._rank(category, context)[0]
+        return RedFlag(SEVERITIES[level], category, self.categories[category].label, context)
+
     def _rank(self, category: str, context: str) -> tuple[int, int, str, str]:
         """A sort key for an escalation: most severe first, then in file order."""
         level = self._levels[category]

@@ -245,6 +245,7 @@ INTENT = Obj(
     required={"version": Version(), "id": Text(), "examples": ListOf(Text(), min_items=1)},
     optional={
         "needs_exercise": Flag(),
+        "names_other_exercises": Flag(),
         "requires": TEXTS,
         "response": Text(),
         "general": Text(),

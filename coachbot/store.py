@@ -319,6 +319,7 @@ class Responder:
 
     def session(self, chat_id: str) -> Session:
         """The stored session of ``chat_id``, or a fresh one when none is usable."""
+        chat_id = _chat_key(chat_id)
         try:
             state = self.store.get(chat_id)
         except Exception:  # noqa: BLE001 - logged; answering matters more than memory

@@ -271,6 +271,7 @@ def test_long_question_is_answered_as_ask_answers_it(
         ('{"question": "hi", "k": {"\\udfff": 1}}', "unpaired surrogate"),
         ('{"question": "hi", "s": NaN}', "NaN is not a JSON value"),
         ('{"question": "hi", "s": -Infinity}', "-Infinity is not a JSON value"),
+        ('{"question": "hi", "s": 1e999}', "1e999 is too large a number"),
         ("[1, 2]", "expected a JSON object, got an array"),
         ('{"question": null}', "must be a string, not null"),
     ],

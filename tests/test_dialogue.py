@@ -245,3 +245,38 @@ def test_the_other_one_switches_to_the_other_side_of_the_pair(coach: Coach) -> N
     assert session.ask("how many sets?").exercise == "glute-ham-raise"
     assert session.ask("and for the other one?").exercise == "nordic-hamstring-curl"
     assert session.ask("and the other one?").exercise == "glute-ham-raise"
+
+
+def test_a_saved_alert_is_rebuilt_by_the_screen_not_trusted(coach: Coach) -> None:
+    # A signal never escalates alone, and the severity comes from the category and context.
+    signal = {"severity": "urgent", "category": "not_settling", "context": "historical"}
+    session = coach.session({"version": 1, "alert": signal})
+    assert session.to_dict()["alert"] is None
+    assert session.ask("what should i do?").red_flag is None
+    weak = {"severity": "see_professional", "category": "chest_pain", "context": "current"}
+    reply = coach.session({"version": 1, "alert": weak}).ask("what should i do?")
+    assert reply.red_flag is not None and reply.red_flag.severity == "emergency"
+
+
+def test_the_pair_is_forgotten_when_the_talk_moves_on(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("nordic curl vs glute ham raise")
+    session.ask("my glute ham raise purple banana zorp")
+    assert not session.ask("which is harder?").text.startswith("Glute ham raise vs Glute")
+    session = coach.session()
+    session.ask("nordic curl vs glute ham raise")
+    session.ask("how do i do a hip thrust")
+    assert session.to_dict()["other"] is None
+
+
+def test_a_level_alone_repeats_only_a_question_that_depends_on_it(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("hi")
+    assert session.ask("beginner").intent != "greeting"
+
+
+def test_naming_an_uncovered_exercise_is_in_scope_only_for_placement(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("how do i do a hip thrust")
+    assert session.ask("should it go before or after squats?").intent == "workout_placement"
+    assert session.ask("how often should i do squats?").text == coach.messages["out_of_scope"]
