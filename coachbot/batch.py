@@ -853,8 +853,8 @@ def run(args: argparse.Namespace) -> int:
             _write_all(coach, rows, out, fmt_in, fmt_out, workers, args)
         finally:
             release()
-            gc.unfreeze()  # for a caller that goes on after the command (tests, embedders)
     finally:
+        gc.unfreeze()  # for a caller that goes on after the command (tests, embedders)
         if stream is not sys.stdin.buffer:
             stream.close()
     return 0

@@ -133,7 +133,7 @@ class Coach:
         """Intents whose answer reads the user's profile (so it beats a fixed FAQ answer)."""
         self._pairs: set[str] = set()
         """Intents whose answer is about two exercises (it reads ``other``)."""
-        self._levelled: set[str] = set()
+        self.levelled: set[str] = set()
         """Intents whose answer depends on the level (a level alone asks them again)."""
         for intent in self.intents.values():
             for kind in ("response", "general"):
@@ -151,7 +151,7 @@ class Coach:
                         if kind == "response" and "other" in names:
                             self._pairs.add(intent.id)
                         if "level" in names:
-                            self._levelled.add(intent.id)
+                            self.levelled.add(intent.id)
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._template_lock = threading.Lock()
         # Both caches hold pure results, so two threads racing to fill one entry only
@@ -239,6 +239,14 @@ class Coach:
             if w not in self.general.filler and w not in self.general.pronouns:
                 return False
         return True
+
+    def only_a_level(self, ents: Entities) -> bool:
+        """True for "beginner", "and for an advanced lifter?": a level and nothing else."""
+        return (
+            ents.level is not None
+            and not ents.mentions
+            and self._only_filler(tuple(w for w in ents.rest if w not in self._level_words))
+        )
 
     def _mentions_other_exercise(self, rest: tuple[str, ...]) -> bool:
         """Whether the words name an exercise this coach does not cover ("bench press")."""
@@ -482,13 +490,7 @@ class Coach:
             notes.append(f"a name alone: answering {follow}")
             return Match(follow, 1.0, ""), replace(context, pending=None)
         last = context.intent
-        if (
-            ents.level
-            and not ents.mentions
-            and last is not None
-            and last in self._levelled
-            and self._only_filler(tuple(w for w in ents.rest if w not in self._level_words))
-        ):
+        if last is not None and last in self.levelled and self.only_a_level(ents):
             # "beginner", "and for advanced?": the last question again, at that level.
             notes.append(f"a level alone: answering {last} again")
             return Match(last, 1.0, ""), context
@@ -503,7 +505,7 @@ class Coach:
             and not (context.exercise and best and best.intent in self._others_ok)
         ):
             # (In a conversation about hip thrusts, "before or after squats?" is still about
-            # hip thrusts: some intents' own examples name other exercises.)
+            # hip thrusts: intents flagged names_other_exercises may name them.)
             notes.append("names an exercise this coach does not cover")
             return Match(OUT_OF_SCOPE, best.score if best else 0.0, ""), context
         return best, context
@@ -607,7 +609,9 @@ class Coach:
             except (
                 jinja2.TemplateError,
                 ArithmeticError,
+                AttributeError,
                 LookupError,
+                RuntimeError,
                 TypeError,
                 ValueError,
             ) as exc:

@@ -213,6 +213,10 @@ class Session:
         """A statement that told us something about the user and asked nothing."""
         if context.profile == self._context.profile or turn.assessment.red_flag is not None:
             return False
+        if self.coach.only_a_level(turn.entities):
+            # "beginner": after "how many reps?" that question at this level (the coach sees
+            # to it); after anything else, noted like "I'm a beginner".
+            return context.intent not in self.coach.levelled
         if "?" in text or turn.entities.mentions:
             return False
         return self.coach.general.question_words.isdisjoint(content_words(text))
@@ -229,7 +233,7 @@ class Session:
 
     def _remember_profile(self, text: str, turn: Turn, context: Context) -> Context:
         profile = context.profile
-        if turn.entities.level and _about_self(text):
+        if turn.entities.level and (_about_self(text) or self.coach.only_a_level(turn.entities)):
             profile = replace(profile, level=turn.entities.level)
         joined = " " + " ".join(content_words(text)) + " "
         found = [

@@ -152,6 +152,7 @@ class _Cues:
     current: tuple[tuple[int, int], ...]
     third_party: tuple[tuple[int, int], ...]
     reversals: tuple[tuple[int, int], ...]
+    first_person: tuple[tuple[int, int], ...]
     terminators: frozenset[int]
     sentence_ends: tuple[int, ...]
     """Where sentence punctuation is, in order."""
@@ -249,6 +250,7 @@ class SafetyScreen:
                 ("exclusions", "exclusions"),
                 ("resolved", "resolved"),
                 ("reversals", "reversals"),
+                ("first_person", "first_person"),
             )
         }
         self._kinds = tuple(kinds)
@@ -455,6 +457,7 @@ class SafetyScreen:
             current=unless_pseudo(current),
             third_party=unless_pseudo(spans["third_party"]),
             reversals=tuple(spans["reversals"]),
+            first_person=tuple(spans["first_person"]),
             terminators=frozenset(a for a, _ in spans["terminators"]),
             sentence_ends=tuple(i for i, w in enumerate(text) if w in _SENTENCE_END),
         )
@@ -493,7 +496,15 @@ class SafetyScreen:
         def cue(spans: tuple[tuple[int, int], ...]) -> bool:
             return any(lo <= a and b <= hi for a, b in spans)
 
-        if cue(cues.hypothetical) and not cue(cues.current):
+        # A question frame covers what follows it ("what if my pee goes dark"), but not a
+        # report of one's own made before it in the same sentence ("my chest hurts, what if i
+        # keep going"); a question about no one in particular is one wherever the frame is
+        # ("is tingling down the leg ever a bad sign").
+        if cue(cues.first_person):
+            asks = any(lo <= a < end and b <= hi for a, b in cues.hypothetical)
+        else:
+            asks = cue(cues.hypothetical)
+        if asks and not cue(cues.current):
             return "hypothetical"
         if cue(cues.third_party):
             return "third_party"
@@ -647,6 +658,7 @@ SAFETY = schema.Obj(
                 "exclusions": _PHRASES,
                 "resolved": _PHRASES,
                 "reversals": _PHRASES,
+                "first_person": _PHRASES,
             },
         ),
     },

@@ -317,7 +317,7 @@ class Responder:
         with self._turn(key):
             self.store.delete(key)
 
-    def session(self, chat_id: str) -> Session:
+    def session(self, chat_id: str | int) -> Session:
         """The stored session of ``chat_id``, or a fresh one when none is usable."""
         chat_id = _chat_key(chat_id)
         try:

@@ -626,3 +626,12 @@ def test_ask_many_rejects_a_question_that_is_not_a_str(coach: Coach, bad: list[A
 def test_ask_many_rejects_one_string_at_the_call(coach: Coach, bad: Any) -> None:
     with pytest.raises(TypeError, match="iterable of questions"):
         coach.ask_many(bad)
+
+
+def test_the_command_leaves_the_collector_as_it_found_it(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("hi\n", encoding="utf-8")
+    before = gc.get_freeze_count()
+    assert run_batch(capsys, str(src), "--quiet")[0] == 0
+    assert run_batch(capsys, str(src), "-o", str(src))[0] == 2  # fails after loading the coach
+    assert gc.get_freeze_count() == before

@@ -280,3 +280,11 @@ def test_naming_an_uncovered_exercise_is_in_scope_only_for_placement(coach: Coac
     session.ask("how do i do a hip thrust")
     assert session.ask("should it go before or after squats?").intent == "workout_placement"
     assert session.ask("how often should i do squats?").text == coach.messages["out_of_scope"]
+
+
+def test_a_level_alone_after_another_question_is_noted_and_kept(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("how do i do nordics")
+    noted = session.ask("beginner")
+    assert noted.intent is None and "beginner" in noted.text
+    assert session.ask("how many sets?").level == "beginner"
