@@ -10,6 +10,7 @@ serve every thread of a bot.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import threading
@@ -26,6 +27,7 @@ from .errors import DataError, DataErrors
 from .loader import (
     OUT_OF_SCOPE,
     General,
+    IntentFiles,
     bundled_dir,
     line_containing,
     load_exercises,
@@ -34,7 +36,14 @@ from .loader import (
 )
 from .matcher import IntentMatcher, Match, Query
 from .models import Exercise, Intent, Profile, RedFlag, Reply
-from .normalize import MAX_CHARS, MAX_SCREEN_CHARS, content_words, lengths_by_first_word, words
+from .normalize import (
+    MAX_CHARS,
+    MAX_SCREEN_CHARS,
+    PUNCTUATION,
+    content_words,
+    lengths_by_first_word,
+    words,
+)
 from .safety import Assessment, SafetyScreen, load_safety
 from .store import Responder, SessionStore
 
@@ -89,6 +98,34 @@ class Context:
     after "nordics vs ghr" mean that pair."""
 
 
+def _prose_words(exercises: Mapping[str, Exercise], files: IntentFiles) -> set[str]:
+    """The words of the coach's own prose (exercise facts, answer templates, messages): real
+    words, spelt right, which the red-flag screen must never take for typos of its trigger
+    words. Aliases and example questions are left out, since they list misspellings on
+    purpose ("hamstirng curl")."""
+    texts: list[str] = [*files.messages.values()]
+    for intent in files.intents.values():
+        texts.extend(t for t in (intent.response, intent.general) if t)
+
+    def collect(value: object) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, tuple):
+            for item in value:
+                collect(item)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for f in dataclasses.fields(value):
+                if f.name not in ("aliases", "id", "file"):
+                    collect(getattr(value, f.name))
+
+    for exercise in exercises.values():
+        collect(exercise)
+    return {w for text in texts for w in words(text) if w not in PUNCTUATION}
+
+
 class Coach:
     """Answers questions about posterior-chain exercises. Build once, share freely."""
 
@@ -123,7 +160,9 @@ class Coach:
             knowledge_dir / "exercises", errors, intent_ids=set(files.intents) or None
         )
         self.general: General = load_general(knowledge_dir / "general.yaml", errors)
-        screen = load_safety(knowledge_dir / "safety.yaml", errors)
+        screen = load_safety(
+            knowledge_dir / "safety.yaml", errors, _prose_words(self.exercises, files)
+        )
         self.intents: Mapping[str, Intent] = files.intents
         self.messages = files.messages
         self.example_lines = files.lines

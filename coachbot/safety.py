@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,7 +210,12 @@ def _match(
 class SafetyScreen:
     """Compiled safety rules; immutable and safe to share between threads."""
 
-    def __init__(self, doc: Mapping[str, Any], file: str = "safety.yaml") -> None:
+    def __init__(
+        self, doc: Mapping[str, Any], file: str = "safety.yaml", known_words: Iterable[str] = ()
+    ) -> None:
+        """``known_words`` are real words (the coach's own texts use them): a message word
+        among them is never read as a typo of a trigger word ("arching" is not "aching",
+        "regular" is not "irregular")."""
         self.file = file
         self.tiers = {
             name: Tier(t["first"], t["where"], t["bystander"], t["historical"])
@@ -299,9 +304,10 @@ class SafetyScreen:
         """Every word the rules use, so other stages never "correct" one into something else."""
         self._prefixes = tuple(sorted(prefixes))
         # Short words matter here ("pian" is "pain"), so four-letter typos are corrected too.
+        real = {w for item in doc.get("real_words") or () for w in words(item)}
         self._corrector = Corrector(
             vocab,
-            context_words,
+            context_words | set(known_words) | real,
             min_score=TYPO_MIN_SCORE,
             min_length=TYPO_MIN_LENGTH,
             short_edits=True,
@@ -663,6 +669,7 @@ SAFETY = schema.Obj(
         ),
     },
     optional={
+        "real_words": _PHRASES,
         "classes": schema.MapOf(schema.ListOf(schema.Text(), min_items=1)),
         "combinations": schema.ListOf(
             schema.Obj(
@@ -686,7 +693,9 @@ def _alternative_problem(alt: str, classes: Mapping[str, Any]) -> str | None:
     return None
 
 
-def load_safety(path: Path, errors: list[DataError]) -> SafetyScreen | None:
+def load_safety(
+    path: Path, errors: list[DataError], known_words: Iterable[str] = ()
+) -> SafetyScreen | None:
     """The compiled screen, or None with the reasons appended to ``errors``."""
     name = display_path(path)
     try:
@@ -736,4 +745,4 @@ def load_safety(path: Path, errors: list[DataError]) -> SafetyScreen | None:
                         )
                     )
     errors.extend(problems)
-    return None if problems else SafetyScreen(doc, name)
+    return None if problems else SafetyScreen(doc, name, known_words)

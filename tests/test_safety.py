@@ -351,3 +351,22 @@ def test_short_typos_are_read_only_when_they_are_swaps(
     coach: Coach, text: str, escalates: bool
 ) -> None:
     assert (coach.screen.screen(text) is not None) is escalates
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my regular heartbeat is fine, how many sets of hip thrusts?",
+        "how do i stop my back taking over on glute ham raises",
+        "what muscle groups get trained in a towel curl",
+    ],
+)
+def test_real_words_are_not_read_as_typos_of_trigger_words(coach: Coach, text: str) -> None:
+    # "regular" is not "irregular", "taking" not "tweaking", "trained" not "strained": words
+    # the coach's own texts use are real words.
+    assert coach.screen.screen(text) is None
+
+
+def test_misspellings_listed_as_aliases_are_still_read_as_typos(coach: Coach) -> None:
+    # Aliases list misspellings on purpose ("standing hamstirng curl"); they are not real words.
+    assert coach.screen.screen("i think i tore my hamstirng") is not None
