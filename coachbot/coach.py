@@ -93,6 +93,9 @@ class Context:
     alert: RedFlag | None = None
     """The red flag of the last turn, until a question is answered: "what should I do?" after
     an escalation gets the escalation again, not a shrug."""
+    warned: RedFlag | None = None
+    """The last emergency reported in this conversation: every later coaching answer, for
+    any exercise, starts by saying there is no training until a doctor has seen them."""
     other: str | None = None
     """The exercise last compared with ``exercise``: "which is harder?" and "the other one"
     after "nordics vs ghr" mean that pair."""
@@ -678,7 +681,11 @@ class Coach:
         notes: list[str],
         other: str | None = None,
     ) -> tuple[Reply, Context]:
-        if exercise in context.flagged:
+        if context.warned is not None:
+            # Muscle breakdown or chest pain is not about one exercise: no training at all.
+            reminder = render.fill(self.messages["emergency_reminder"], label=context.warned.label)
+            text = f"{reminder}\n\n{text}"
+        elif exercise in context.flagged:
             reminder = render.fill(self.messages["flag_reminder"], name=self.spoken_name(exercise))
             text = f"{reminder}\n\n{text}"
         elif context.profile.injury and exercise and self.intents[intent].needs_exercise:
@@ -705,6 +712,7 @@ class Coach:
             profile=context.profile,
             flagged=context.flagged,
             pending=None,
+            warned=context.warned,
             other=other if other != now else None,
         )
         return reply, after
@@ -758,7 +766,14 @@ class Coach:
             level=level,
             notes=(f"red flag {flag.category} ({flag.severity}, {flag.context})",),
         )
-        after = replace(context, exercise=exercise or context.exercise, flagged=flagged, alert=flag)
+        warned = flag if flag.severity == "emergency" and flag.context == "current" else None
+        after = replace(
+            context,
+            exercise=exercise or context.exercise,
+            flagged=flagged,
+            alert=flag,
+            warned=warned or context.warned,
+        )
         return reply, after
 
     def _repeated_alert(self, alert: RedFlag, instead: Reply) -> Reply:

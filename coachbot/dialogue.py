@@ -271,13 +271,8 @@ class Session:
                 },
                 "flagged": list(c.flagged),
                 "other": c.other,
-                "alert": None
-                if c.alert is None
-                else {
-                    "severity": c.alert.severity,
-                    "category": c.alert.category,
-                    "context": c.alert.context,
-                },
+                "alert": _flag_state(c.alert),
+                "warned": _flag_state(c.warned),
                 "offered": list(self._offered),
                 "candidates": list(self._candidates),
             }
@@ -342,6 +337,7 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
         )
         flagged = tuple(f for f in state.get("flagged") or () if f in coach.exercises)
         alert = _alert_from_state(coach, state.get("alert"))
+        warned = _alert_from_state(coach, state.get("warned"))
         other = state.get("other")
         if other is not None and (
             other not in coach.exercises or other == exercise or not exercise
@@ -356,8 +352,15 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
         profile=profile,
         flagged=flagged,
         alert=alert,
+        warned=warned,
         other=other,
     )
+
+
+def _flag_state(flag: RedFlag | None) -> dict[str, str] | None:
+    if flag is None:
+        return None
+    return {"severity": flag.severity, "category": flag.category, "context": flag.context}
 
 
 def _alert_from_state(coach: Coach, raw: Any) -> RedFlag | None:

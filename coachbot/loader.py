@@ -378,6 +378,7 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
         "flag_reminder",
         "after_escalation",
         "repeat_alert",
+        "emergency_reminder",
         "no_such_option",
         "reset",
         "noted",

@@ -288,3 +288,15 @@ def test_a_level_alone_after_another_question_is_noted_and_kept(coach: Coach) ->
     noted = session.ask("beginner")
     assert noted.intent is None and "beginner" in noted.text
     assert session.ask("how many sets?").level == "beginner"
+
+
+def test_after_an_emergency_every_coaching_answer_says_no_training_first(coach: Coach) -> None:
+    session = coach.session()
+    flag = session.ask("did nordics 2 days ago and my pee is like cola colour").red_flag
+    assert flag is not None and flag.severity == "emergency"
+    first = coach.messages["emergency_reminder"].split("{")[0]
+    for text in ("ok but can i still do hip thrusts today?", "how do i do a glute bridge"):
+        assert session.ask(text).text.startswith(first)
+    resumed = coach.session(json.loads(json.dumps(session.to_dict())))
+    assert resumed.ask("how many sets of hip thrusts").text.startswith(first)
+    assert not coach.session().ask("how many sets of hip thrusts").text.startswith(first)
