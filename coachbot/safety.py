@@ -92,6 +92,9 @@ class Category:
     injury: bool = False
     """A report of this is remembered in a conversation as the user's injury, so later
     coaching answers carry a reminder to get clearance."""
+    situation: bool = False
+    """A situation to plan around (after surgery, in pregnancy), not a symptom: its reply does
+    not call it "a sign of something that needs checking"."""
     first: str = ""
     """Replaces the tier's first line ("Stop that exercise for now") where that does not fit,
     e.g. for someone asking before they start after surgery or in pregnancy."""
@@ -232,6 +235,7 @@ class SafetyScreen:
                 tuple(c.get("triggers") or ()),
                 tuple(c.get("answers_too") or ()),
                 bool(c.get("injury", False)),
+                bool(c.get("situation", False)),
                 c.get("first", ""),
             )
         self.combinations = tuple(
@@ -603,10 +607,11 @@ class SafetyScreen:
             lines = [self.tiers[category.severity].historical]
         else:
             lines = [category.first or tier.first, tier.where]
-        lines.append(
-            f"What you describe ({category.label}) can be a sign of something that needs "
-            "checking. I can't tell what it is; a clinician can."
-        )
+        if not category.situation:
+            lines.append(
+                f"What you describe ({category.label}) can be a sign of something that needs "
+                "checking. I can't tell what it is; a clinician can."
+            )
         if category.advice and flag.context != "historical":
             # The advice is worded for now ("get medical care now, do not train"); for a past
             # episode the historical line above says what to do.
@@ -645,6 +650,7 @@ SAFETY = schema.Obj(
                     "triggers": _PHRASES,
                     "injury": schema.Flag(),
                     "first": schema.Text(),
+                    "situation": schema.Flag(),
                 },
             ),
             min_items=1,

@@ -370,3 +370,11 @@ def test_real_words_are_not_read_as_typos_of_trigger_words(coach: Coach, text: s
 def test_misspellings_listed_as_aliases_are_still_read_as_typos(coach: Coach) -> None:
     # Aliases list misspellings on purpose ("standing hamstirng curl"); they are not real words.
     assert coach.screen.screen("i think i tore my hamstirng") is not None
+
+
+def test_a_situation_is_not_called_a_sign_of_something(coach: Coach) -> None:
+    for text in ("im pregnant, can i do hip thrusts?", "i leak a bit when i do hip thrusts"):
+        reply = coach.ask(text)
+        assert reply.red_flag is not None
+        assert coach.screen.categories[reply.red_flag.category].situation
+        assert "can be a sign of something" not in reply.text
