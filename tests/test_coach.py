@@ -187,3 +187,10 @@ def test_a_faq_question_is_answered_even_when_no_intent_is_close(coach: Coach) -
     reply = coach.ask("why do my hips tilt on single leg bridges")
     assert reply.text == faq.answer
     assert (reply.intent, reply.exercise) == (faq.intent, "single-leg-glute-bridge")
+
+
+def test_equipment_without_an_exercise_lists_what_each_one_needs(coach: Coach) -> None:
+    reply = coach.ask("which of these can i do without any equipment?")
+    assert reply.intent == "equipment"
+    for exercise in coach.exercises.values():
+        assert exercise.name in reply.text
