@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 from .models import Profile, RedFlag, Reply
-from .normalize import content_words
+from .normalize import content_words, words
 from .render import fill, join_names
 from .schema import LEVELS
 
@@ -71,6 +71,10 @@ _DESCRIBE_FILLER = frozenset(
     }
 )
 _OTHER = re.compile(r"\bthe\s+(?:other|second|2nd)\s+(?:one|exercise|version)\b", re.IGNORECASE)
+_ONE_LEG = re.compile(
+    r"\b(?:the\s+)?(?:single|one)[\s-]?leg(?:ged)?(?:\s+(?:version|one|variation|variant))?\b",
+    re.IGNORECASE,
+)
 _PICK = re.compile(r"^\s*(?:#|no\.?\s*)?(\d{1,2})\s*[.)!]?\s*$")
 
 
@@ -101,7 +105,12 @@ class Session:
             stripped = " ".join(content_words(text))
             if text.strip().lower() in RESET_WORDS or stripped in RESET_WORDS:
                 return self._reset()
-            picked = self._pick(text) or self._describe_pick(text) or self._the_other(text)
+            picked = (
+                self._pick(text)
+                or self._describe_pick(text)
+                or self._the_other(text)
+                or self._one_leg(text)
+            )
             options = self._candidates_as_text() or self._offered
             if picked is None and options and _PICK.match(text):
                 # "3" when two were offered: say so and show them again, rather than read "3"
@@ -157,6 +166,16 @@ class Session:
         if other is None or not _OTHER.search(text):
             return None
         return _OTHER.sub(self.coach.exercises[other].name, text, count=1)
+
+    def _one_leg(self, text: str) -> str | None:
+        """ "and the single leg version?" after the hip thrust: the single-leg hip thrust, by
+        the naming the exercise ids follow ("single-leg-" + id)."""
+        one_leg = f"single-leg-{self._context.exercise}"
+        if one_leg not in self.coach.exercises or not _ONE_LEG.search(text):
+            return None
+        if self.coach.finder.find(words(text)).mentions:
+            return None  # "single leg hip thrust" names its exercise already
+        return _ONE_LEG.sub(self.coach.exercises[one_leg].name, text, count=1)
 
     def _describe_pick(self, text: str) -> str | None:
         """ "the standing one" after "standing curl or prone hip extension?" picks the first."""

@@ -300,3 +300,19 @@ def test_after_an_emergency_every_coaching_answer_says_no_training_first(coach: 
     resumed = coach.session(json.loads(json.dumps(session.to_dict())))
     assert resumed.ask("how many sets of hip thrusts").text.startswith(first)
     assert not coach.session().ask("how many sets of hip thrusts").text.startswith(first)
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "exercise"),
+    [
+        ("hip thrust sets", "what about single leg?", "single-leg-hip-thrust"),
+        ("how do i do a glute bridge", "and the single leg version?", "single-leg-glute-bridge"),
+    ],
+)
+def test_the_single_leg_version_is_the_single_leg_exercise(
+    coach: Coach, first: str, follow_up: str, exercise: str
+) -> None:
+    session = coach.session()
+    intent = session.ask(first).intent
+    reply = session.ask(follow_up)
+    assert (reply.intent, reply.exercise) == (intent, exercise)
