@@ -744,7 +744,9 @@ class Coach:
             intent = best.intent
             if exercise is not None or self.intents[intent].general is not None:
                 try:
-                    answer = self.render_intent(intent, exercise, level, None, context.profile)
+                    answer = self._answer_text(
+                        self.intents[intent], exercise, level, None, context.profile
+                    )
                 except Exception:  # the escalation must go out whatever the coaching text does
                     log.exception("could not render %s after a red flag", intent)
                 else:

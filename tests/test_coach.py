@@ -194,3 +194,20 @@ def test_equipment_without_an_exercise_lists_what_each_one_needs(coach: Coach) -
     assert reply.intent == "equipment"
     for exercise in coach.exercises.values():
         assert exercise.name in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how do i stop pulling my hamstrings", "best exercise to prevent hamstring injuries"],
+)
+def test_injury_prevention_recommends_the_nordic_curl(coach: Coach, text: str) -> None:
+    reply = coach.ask(text)
+    assert reply.intent == "injury_prevention"
+    assert "Nordic hamstring curl" in reply.text
+
+
+def test_an_answer_after_a_red_flag_renders_for_a_named_exercise_too(coach: Coach) -> None:
+    # An intent with only a general answer, after a red flag that names an exercise.
+    reply = coach.ask("i keep pulling my hamstring doing nordics, what should i do")
+    assert reply.red_flag is not None
+    assert coach.messages["after_escalation"] in reply.text
