@@ -234,7 +234,7 @@ def baseline_rows(coach: Coach, items: Sequence[Labelled], coach_single: float) 
         (
             "TF-IDF + LinearSVC per question: single / batched",
             f"{us(percentile(single, 0.5))} / {us(batched)}",
-            "predict([q]) p50 / predict(all 444) per question",
+            f"predict([q]) p50 / predict(all {len(texts)}) per question",
         ),
     ]
 
