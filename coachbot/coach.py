@@ -39,9 +39,9 @@ from .models import Exercise, Intent, Profile, RedFlag, Reply
 from .normalize import (
     MAX_CHARS,
     MAX_SCREEN_CHARS,
-    PUNCTUATION,
     content_words,
     lengths_by_first_word,
+    word_set,
     words,
 )
 from .safety import Assessment, SafetyScreen, load_safety
@@ -126,7 +126,7 @@ def _prose_words(exercises: Mapping[str, Exercise], files: IntentFiles) -> set[s
 
     for exercise in exercises.values():
         collect(exercise)
-    return {w for text in texts for w in words(text) if w not in PUNCTUATION}
+    return word_set("\n".join(texts))
 
 
 class Coach:

@@ -111,6 +111,18 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def word_set(text: str) -> set[str]:
+    """The distinct words of ``text`` as ``words`` reads them, without punctuation: for long
+    texts, where spelling out each of thousands of repeats would be wasted."""
+    out: set[str] = set()
+    for match in set(_WORD.findall(clean(text))):
+        if "'" in match or match in _CONTRACTIONS:
+            out.update(w for w in _expand(match) if w)
+        else:
+            out.add(match)
+    return out - PUNCTUATION
+
+
 def content_words(text: str) -> tuple[str, ...]:
     """Like ``words`` without punctuation."""
     return tuple(w for w in words(text) if w not in PUNCTUATION)

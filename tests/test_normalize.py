@@ -1,6 +1,15 @@
 from rapidfuzz import fuzz, process
 
-from coachbot.normalize import MAX_CHARS, Corrector, clean, content_words, stem, words
+from coachbot.normalize import (
+    MAX_CHARS,
+    PUNCTUATION,
+    Corrector,
+    clean,
+    content_words,
+    stem,
+    word_set,
+    words,
+)
 
 
 def test_contractions_are_spelt_out() -> None:
@@ -65,3 +74,8 @@ _VOCABULARY = (
     "advanced intermediate stretch soreness cramps warm equipment alternative progression "
     "regression stability slider towel single deadlift standing prone extension"
 )
+
+
+def test_word_set_is_the_set_of_words() -> None:
+    text = "I can't do it, it's too hard! Don't stop; can't? won't. Hamstrings' pop"
+    assert word_set(text) == set(words(text)) - PUNCTUATION
