@@ -121,7 +121,7 @@ def _prose_words(exercises: Mapping[str, Exercise], files: IntentFiles) -> set[s
                 collect(item)
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             for f in dataclasses.fields(value):
-                if f.name not in ("aliases", "id", "file"):
+                if f.name not in ("aliases", "id", "file", "sources"):  # names in citations
                     collect(getattr(value, f.name))
 
     for exercise in exercises.values():
@@ -228,6 +228,14 @@ class Coach:
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self._other_lengths = lengths_by_first_word(self.general.other_exercises)
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
+        self._coaching = frozenset(
+            i.id
+            for i in self.intents.values()
+            if i.needs_exercise
+            or any(i.id in c.answers_too for c in (screen.categories.values() if screen else ()))
+        )
+        """Intents that give training advice (not greetings or thanks): after an emergency,
+        their answers start with the no-training reminder."""
         self._level_words = frozenset(
             w for phrases in self.general.levels.values() for p in phrases for w in content_words(p)
         )
@@ -271,6 +279,11 @@ class Coach:
                             f"unknown exercise id '{ex_id}'",
                         )
                     )
+
+    def only_filler(self, rest: tuple[str, ...]) -> bool:
+        """True for "and nordics?", "what about the ghr" once the names are out: no words
+        that ask anything of their own."""
+        return self._only_filler(rest)
 
     def _only_filler(self, rest: tuple[str, ...]) -> bool:
         """True for "and nordics?", "what about the ghr", "nordic curls" (no question words)."""
@@ -681,7 +694,7 @@ class Coach:
         notes: list[str],
         other: str | None = None,
     ) -> tuple[Reply, Context]:
-        if context.warned is not None:
+        if context.warned is not None and intent in self._coaching:
             # Muscle breakdown or chest pain is not about one exercise: no training at all.
             reminder = render.fill(self.messages["emergency_reminder"], label=context.warned.label)
             text = f"{reminder}\n\n{text}"
@@ -750,6 +763,13 @@ class Coach:
                 except Exception:  # the escalation must go out whatever the coaching text does
                     log.exception("could not render %s after a red flag", intent)
                 else:
+                    if context.warned is not None:  # an earlier emergency still comes first
+                        answer = (
+                            render.fill(
+                                self.messages["emergency_reminder"], label=context.warned.label
+                            )
+                            + f"\n\n{answer}"
+                        )
                     text = f"{text}\n\n{self.messages['after_escalation']}\n{answer}"
         # Remember the warning for the exercise the message names (a symptom reported on its
         # own is not pinned on whatever exercise the conversation was about).

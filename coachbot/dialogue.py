@@ -175,6 +175,11 @@ class Session:
             return None
         if self.coach.finder.find(words(text)).mentions:
             return None  # "single leg hip thrust" names its exercise already
+        # Only the phrase and filler ("and the single leg version?"): "one leg is swollen"
+        # is a symptom, for the screen to read as written.
+        left = tuple(content_words(_ONE_LEG.sub(" ", text)))
+        if not self.coach.only_filler(left) or self.coach.screen.assess(text).hits:
+            return None
         return _ONE_LEG.sub(self.coach.exercises[one_leg].name, text, count=1)
 
     def _describe_pick(self, text: str) -> str | None:
@@ -356,7 +361,7 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
         )
         flagged = tuple(f for f in state.get("flagged") or () if f in coach.exercises)
         alert = _alert_from_state(coach, state.get("alert"))
-        warned = _alert_from_state(coach, state.get("warned"))
+        warned = _warned_from_state(coach, state.get("warned"))
         other = state.get("other")
         if other is not None and (
             other not in coach.exercises or other == exercise or not exercise
@@ -393,3 +398,8 @@ def _alert_from_state(coach: Coach, raw: Any) -> RedFlag | None:
     ):
         raise TypeError("alert must be an object with severity, category and context strings")
     return coach.screen.flag(raw["category"], raw["context"])
+
+
+def _warned_from_state(coach: Coach, raw: Any) -> RedFlag | None:
+    flag = _alert_from_state(coach, raw)
+    return flag if flag is not None and flag.severity == "emergency" else None

@@ -316,3 +316,23 @@ def test_the_single_leg_version_is_the_single_leg_exercise(
     intent = session.ask(first).intent
     reply = session.ask(follow_up)
     assert (reply.intent, reply.exercise) == (intent, exercise)
+
+
+def test_a_one_leg_symptom_is_not_taken_for_the_single_leg_version(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("how do i do a hip thrust")
+    reply = session.ask("one leg bigger now")
+    assert reply.red_flag is not None and reply.red_flag == coach.ask("one leg bigger now").red_flag
+
+
+def test_the_emergency_reminder_skips_small_talk_and_joins_answers_after_a_signpost(
+    coach: Coach,
+) -> None:
+    session = coach.session()
+    session.ask("my chest hurts badly")
+    first = coach.messages["emergency_reminder"].split("{")[0]
+    assert first not in session.ask("thanks").text
+    reply = session.ask("i pulled my hamstring doing nordics, how many sets should i do")
+    assert reply.red_flag is not None and first in reply.text
+    tampered = {"severity": "emergency", "category": "muscle_strain", "context": "current"}
+    assert coach.session({"version": 1, "warned": tampered}).to_dict()["warned"] is None
