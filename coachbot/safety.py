@@ -513,7 +513,12 @@ class SafetyScreen:
         if cue(cues.first_person):
             asks = any(lo <= a < end and b <= hi for a, b in cues.hypothetical)
         else:
-            asks = cue(cues.hypothetical)
+            # ... unless a comma sets the report apart ("chest pain after hip thrusts, what if
+            # it's serious?"): then it is one.
+            asks = any(
+                lo <= a and b <= hi and (a < end or "," not in text[end:a])
+                for a, b in cues.hypothetical
+            )
         if asks and not cue(cues.current):
             return "hypothetical"
         if cue(cues.third_party):
