@@ -231,8 +231,7 @@ class Coach:
         self._coaching = frozenset(
             i.id
             for i in self.intents.values()
-            if i.needs_exercise
-            or any(i.id in c.answers_too for c in (screen.categories.values() if screen else ()))
+            if i.needs_exercise or any(i.id in c.answers_too for c in screen.categories.values())
         )
         """Intents that give training advice (not greetings or thanks): after an emergency,
         their answers start with the no-training reminder."""
@@ -281,11 +280,6 @@ class Coach:
                     )
 
     def only_filler(self, rest: tuple[str, ...]) -> bool:
-        """True for "and nordics?", "what about the ghr" once the names are out: no words
-        that ask anything of their own."""
-        return self._only_filler(rest)
-
-    def _only_filler(self, rest: tuple[str, ...]) -> bool:
         """True for "and nordics?", "what about the ghr", "nordic curls" (no question words)."""
         words_ = [w for w in rest if w.isalnum()]
         for i, w in enumerate(words_):
@@ -300,7 +294,7 @@ class Coach:
         return (
             ents.level is not None
             and not ents.mentions
-            and self._only_filler(tuple(w for w in ents.rest if w not in self._level_words))
+            and self.only_filler(tuple(w for w in ents.rest if w not in self._level_words))
         )
 
     def _mentions_other_exercise(self, rest: tuple[str, ...]) -> bool:
@@ -444,11 +438,9 @@ class Coach:
         if mentioned and best is not None and best.example and best.score < floor:
             # No intent is close, but the named exercise's own FAQ may have this very question
             # ("why do my hips tilt in single-leg bridges?").
-            faq = self._faq(mentioned[0], turn.query, best.score)
-            if faq is not None:
-                answer, faq_intent, score = faq
-                notes.append(f"answered from the {mentioned[0]} FAQ ({score:.3f})")
-                return self._final(answer, faq_intent, mentioned[0], score, level, context, notes)
+            found = self._from_faq(mentioned[0], turn, best.score, level, context, notes)
+            if found is not None:
+                return found
         if best is None or best.intent == OUT_OF_SCOPE or best.score < floor:
             key = "out_of_scope" if best is not None and best.intent == OUT_OF_SCOPE else None
             reply = Reply(
@@ -489,11 +481,9 @@ class Coach:
             and not personalised
             and other is None
         ):
-            faq = self._faq(exercise, turn.query, best.score)
-            if faq is not None:
-                answer, faq_intent, score = faq
-                notes.append(f"answered from the {exercise} FAQ ({score:.3f})")
-                return self._final(answer, faq_intent, exercise, score, level, context, notes)
+            found = self._from_faq(exercise, turn, best.score, level, context, notes)
+            if found is not None:
+                return found
 
         ambiguous = ents.ambiguous if not mentioned else None
         if intent.needs_exercise and (
@@ -536,7 +526,7 @@ class Coach:
         best = turn.ranking[0] if turn.ranking else None
         if best is not None:
             notes.append(f"best intent {best.intent} {best.score:.3f} via {best.example!r}")
-        if ents.mentions and self._only_filler(ents.rest):
+        if ents.mentions and self.only_filler(ents.rest):
             # Just a name: it answers a pending question ("which exercise?" -> "ghr"), repeats
             # the last question for another exercise ("and nordics?"), or asks what it is.
             follow = context.pending or context.intent or "overview"
@@ -696,8 +686,7 @@ class Coach:
     ) -> tuple[Reply, Context]:
         if context.warned is not None and intent in self._coaching:
             # Muscle breakdown or chest pain is not about one exercise: no training at all.
-            reminder = render.fill(self.messages["emergency_reminder"], label=context.warned.label)
-            text = f"{reminder}\n\n{text}"
+            text = f"{self._emergency_reminder(context.warned)}\n\n{text}"
         elif exercise in context.flagged:
             reminder = render.fill(self.messages["flag_reminder"], name=self.spoken_name(exercise))
             text = f"{reminder}\n\n{text}"
@@ -729,6 +718,23 @@ class Coach:
             other=other if other != now else None,
         )
         return reply, after
+
+    def _from_faq(
+        self,
+        exercise: str,
+        turn: Turn,
+        score: float,
+        level: str | None,
+        context: Context,
+        notes: list[str],
+    ) -> tuple[Reply, Context] | None:
+        """The reply from the exercise's FAQ, when one of its questions beats ``score``."""
+        faq = self._faq(exercise, turn.query, score)
+        if faq is None:
+            return None
+        answer, faq_intent, faq_score = faq
+        notes.append(f"answered from the {exercise} FAQ ({faq_score:.3f})")
+        return self._final(answer, faq_intent, exercise, faq_score, level, context, notes)
 
     def _faq(self, exercise: str, query: Query, score: float) -> tuple[str, str, float] | None:
         ex = self.exercises[exercise]
@@ -764,12 +770,7 @@ class Coach:
                     log.exception("could not render %s after a red flag", intent)
                 else:
                     if context.warned is not None:  # an earlier emergency still comes first
-                        answer = (
-                            render.fill(
-                                self.messages["emergency_reminder"], label=context.warned.label
-                            )
-                            + f"\n\n{answer}"
-                        )
+                        answer = f"{self._emergency_reminder(context.warned)}\n\n{answer}"
                     text = f"{text}\n\n{self.messages['after_escalation']}\n{answer}"
         # Remember the warning for the exercise the message names (a symptom reported on its
         # own is not pinned on whatever exercise the conversation was about).
@@ -808,6 +809,9 @@ class Coach:
             level=instead.level,
             notes=(*instead.notes, f"after the red flag {alert.category}: its advice again"),
         )
+
+    def _emergency_reminder(self, warned: RedFlag) -> str:
+        return render.fill(self.messages["emergency_reminder"], label=warned.label)
 
     def _flag_suggestions(self, flag: RedFlag) -> tuple[str, ...]:
         key = "see_professional" if flag.severity == "see_professional" else "red_flag"

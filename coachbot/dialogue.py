@@ -178,7 +178,7 @@ class Session:
         # Only the phrase and filler ("and the single leg version?"): "one leg is swollen"
         # is a symptom, for the screen to read as written.
         left = tuple(content_words(_ONE_LEG.sub(" ", text)))
-        if not self.coach.only_filler(left) or self.coach.screen.assess(text).hits:
+        if not self.coach.only_filler(left):
             return None
         return _ONE_LEG.sub(self.coach.exercises[one_leg].name, text, count=1)
 
