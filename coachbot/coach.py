@@ -159,10 +159,13 @@ class Coach:
         errors: list[DataError] = []
         self.knowledge_dir, self.intents_dir = knowledge_dir, intents_dir
         files = load_intents(intents_dir, errors)
-        self.exercises: Mapping[str, Exercise] = load_exercises(
-            knowledge_dir / "exercises", errors, intent_ids=set(files.intents) or None
-        )
         self.general: General = load_general(knowledge_dir / "general.yaml", errors)
+        self.exercises: Mapping[str, Exercise] = load_exercises(
+            knowledge_dir / "exercises",
+            errors,
+            intent_ids=set(files.intents) or None,
+            condition_ids=self.general.conditions.keys(),
+        )
         screen = load_safety(
             knowledge_dir / "safety.yaml", errors, _prose_words(self.exercises, files)
         )
@@ -177,6 +180,8 @@ class Coach:
         """Intents whose answer is about two exercises (it reads ``other``)."""
         self.levelled: set[str] = set()
         """Intents whose answer depends on the level (a level alone asks them again)."""
+        self._conditional: set[str] = set()
+        """Intents whose answer depends on the health conditions the question names."""
         for intent in self.intents.values():
             for kind in ("response", "general"):
                 source = getattr(intent, kind)
@@ -194,11 +199,15 @@ class Coach:
                             self._pairs.add(intent.id)
                         if "level" in names:
                             self.levelled.add(intent.id)
+                        if names & {"cautions", "asked"}:
+                            self._conditional.add(intent.id)
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._template_lock = threading.Lock()
         # Both caches hold pure results, so two threads racing to fill one entry only
         # compute the same value twice.
-        self._rendered: dict[tuple[str, str | None, str | None, str | None, Profile], str] = {}
+        self._rendered: dict[
+            tuple[str, str | None, str | None, str | None, Profile, tuple[str, ...]], str
+        ] = {}
         self._suggested: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self._check_aliases(errors)
         if errors or screen is None:
@@ -218,8 +227,10 @@ class Coach:
             self.general.shared_aliases,
             self.general.levels,
             known_words={w for texts in examples.values() for t in texts for w in content_words(t)}
-            | screen.vocabulary,
+            | screen.vocabulary
+            | {w for c in self.general.conditions.values() for p in c.phrases for w in p},
             not_names=self.general.other_exercises,
+            conditions=self.general.conditions,
         )
         self._faq_index = {
             ex_id: self.matcher.text_index([self._strip_names(f.question) for f in ex.faq])
@@ -514,7 +525,8 @@ class Coach:
             )
             return reply, replace(context, intent=intent.id, pending=intent.id)
 
-        text = self._answer_text(intent, exercise, level, other, context.profile)
+        conditions = self._conditions(intent.id, turn)
+        text = self._answer_text(intent, exercise, level, other, context.profile, conditions)
         return self._final(text, intent.id, exercise, best.score, level, context, notes, other)
 
     def _choose(
@@ -585,11 +597,12 @@ class Coach:
         level: str | None,
         other: str | None,
         profile: Profile,
+        conditions: tuple[str, ...] = (),
     ) -> str:
         """The rendered answer, or an honest "I don't have that" when a fact is missing."""
         ex = self.exercises.get(exercise) if exercise else None
         if ex is None or not intent.needs_exercise or intent.response is None:
-            return self.render_intent(intent.id, None, level, other, profile)
+            return self.render_intent(intent.id, None, level, other, profile, conditions)
         if any(not ex.has(f) for f in intent.requires):
             available = [self._topic(i) for i in ("how_to", "sets_reps", "easier_variation")]
             return render.fill(
@@ -598,7 +611,11 @@ class Coach:
                 name=ex.name,
                 available=render.join_names(available),
             )
-        return self.render_intent(intent.id, ex.id, level, other, profile)
+        return self.render_intent(intent.id, ex.id, level, other, profile, conditions)
+
+    def _conditions(self, intent: str, turn: Turn) -> tuple[str, ...]:
+        """The conditions the message names, for an answer that depends on them."""
+        return self.finder.conditions(turn.entities.rest) if intent in self._conditional else ()
 
     def compile_all(self) -> list[DataError]:
         """Compile every template now; the problems found (syntax, unknown names)."""
@@ -633,16 +650,25 @@ class Coach:
         level: str | None = None,
         other: str | None = None,
         profile: Profile | None = None,
+        conditions: tuple[str, ...] = (),
     ) -> str:
-        """One intent's answer for one exercise (its general answer when ``exercise`` is None)."""
+        """One intent's answer for one exercise (its general answer when ``exercise`` is None),
+        for someone with ``conditions`` (ids from general.yaml; unknown ones are ignored)."""
         profile = profile or Profile()
-        key = (intent_id, exercise, level, other, profile)
+        key = (intent_id, exercise, level, other, profile, conditions)
         text = self._rendered.get(key)
         if text is None:
             kind = "response" if exercise is not None else "general"
             template = self._template(intent_id, kind)
+            ex = self.exercises[exercise] if exercise else None
+            known = [c for c in conditions if c in self.general.conditions]
+            # An exercise answers for the conditions it has points about; a general answer
+            # can speak to every condition named.
+            asked = ex.covers(known) if ex is not None else tuple(known)
             context = {
-                "ex": self.exercises[exercise] if exercise else None,
+                "ex": ex,
+                "asked": [self.general.conditions[c] for c in asked],
+                "cautions": ex.cautions(asked) if ex is not None else (),
                 "level": level,
                 "other": self.exercises[other] if other else None,
                 "exercises": self._by_name,
@@ -764,7 +790,12 @@ class Coach:
             if exercise is not None or self.intents[intent].general is not None:
                 try:
                     answer = self._answer_text(
-                        self.intents[intent], exercise, level, None, context.profile
+                        self.intents[intent],
+                        exercise,
+                        level,
+                        None,
+                        context.profile,
+                        self._conditions(intent, turn),
                     )
                 except Exception:  # the escalation must go out whatever the coaching text does
                     log.exception("could not render %s after a red flag", intent)

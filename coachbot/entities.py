@@ -1,4 +1,4 @@
-"""Finding exercise and level mentions in a message.
+"""Finding exercise, level and health-condition mentions in a message.
 
 Aliases are matched as whole word sequences, longest first, after each unknown word has been
 corrected to the nearest alias word (RapidFuzz, cached). The mentions are then cut out of the
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from .models import Exercise
+from .models import Condition, Exercise
 from .normalize import Corrector, content_words, lengths_by_first_word, remember
 
 TYPO_MIN_SCORE = 82.0
@@ -102,6 +102,7 @@ class EntityFinder:
         levels: Mapping[str, tuple[str, ...]],
         known_words: Iterable[str] = (),
         not_names: Iterable[tuple[str, ...]] = (),
+        conditions: Mapping[str, Condition] | None = None,
     ) -> None:
         """``not_names`` are phrases that contain a name but mean something else (the
         "leg curl" in "seated leg curl", a machine this coach does not cover): their words
@@ -142,6 +143,21 @@ class EntityFinder:
         )
         """The alias word that a word is a typo of, or the word itself."""
         self._fixed: dict[str, str] = {}
+        self._conditions = {p: c.id for c in (conditions or {}).values() for p in c.phrases}
+        self._condition_lengths = lengths_by_first_word(self._conditions)
+
+    def conditions(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        """The ids of the health conditions the words name, in order ("bad knees": knee)."""
+        found: list[str] = []
+        starts, phrases = self._condition_lengths, self._conditions
+        for i, word in enumerate(words):
+            for n in starts.get(word, ()):
+                condition = phrases.get(words[i : i + n])
+                if condition is not None:
+                    if condition not in found:
+                        found.append(condition)
+                    break
+        return tuple(found)
 
     def find(self, words: tuple[str, ...]) -> Entities:
         """Exercise mentions (longest alias first), the level, and the words left over."""

@@ -8,7 +8,7 @@ the ``Coach`` raises together as ``DataErrors`` (each "file:line: field.path: me
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import yaml
 from . import schema
 from .errors import DataError
 from .models import (
+    Condition,
     Difficulty,
     Equipment,
     Exercise,
@@ -29,7 +30,7 @@ from .models import (
     Programming,
     frozen_map,
 )
-from .normalize import content_words
+from .normalize import content_words, words
 from .schema import LocatedDict, LocatedList
 
 
@@ -195,7 +196,7 @@ def _exercise(doc: Mapping[str, Any], file: str) -> Exercise:
         placement=_text(doc["placement"]),
         warm_up=tuple(map(_text, doc["warm_up"])),
         feel=Feel(_text(doc["feel"]["target"]), _text(doc["feel"]["lower_back"])),
-        avoid_or_modify=tuple(map(_text, doc["avoid_or_modify"])),
+        avoid_or_modify=tuple(_text(_caution(c)[0]) for c in doc["avoid_or_modify"]),
         faq=tuple(Faq(_text(f["question"]), _text(f["answer"]), f["intent"]) for f in doc["faq"]),
         sources=tuple(map(_text, doc["sources"])),
         why_hard=_text(doc["why_hard"]) if doc.get("why_hard") else None,
@@ -204,7 +205,16 @@ def _exercise(doc: Mapping[str, Any], file: str) -> Exercise:
         cramps=_text(doc["cramps"]) if doc.get("cramps") else None,
         soreness=_text(doc["soreness"]) if doc.get("soreness") else None,
         file=file,
+        about=tuple(_caution(c)[1] for c in doc["avoid_or_modify"]),
     )
+
+
+def _caution(item: Any) -> tuple[str, frozenset[str]]:
+    """An ``avoid_or_modify`` point: plain text is for everyone, ``{text, about}`` for
+    people with those conditions."""
+    if isinstance(item, Mapping):
+        return item["text"], frozenset(item["about"])
+    return item, frozenset()
 
 
 def _resolve_names(exercises: dict[str, Exercise]) -> dict[str, Exercise]:
@@ -231,11 +241,15 @@ def _resolve_names(exercises: dict[str, Exercise]) -> dict[str, Exercise]:
 
 
 def load_exercises(
-    folder: Path, errors: list[DataError], intent_ids: Collection[str] | None = None
+    folder: Path,
+    errors: list[DataError],
+    intent_ids: Collection[str] | None = None,
+    condition_ids: Collection[str] = (),
 ) -> dict[str, Exercise]:
     """Every ``*.yaml`` in ``folder`` as an ``Exercise``, keyed by id; problems go to ``errors``.
 
-    With ``intent_ids``, each FAQ's ``intent`` must be one of them.
+    With ``intent_ids``, each FAQ's ``intent`` must be one of them; each condition an
+    ``avoid_or_modify`` point is about must be one of ``condition_ids``.
     """
     found: dict[str, Exercise] = {}
     docs: dict[str, tuple[LocatedDict, str]] = {}
@@ -264,6 +278,18 @@ def load_exercises(
                         f"unknown intent id '{faq['intent']}'",
                     )
                 )
+        for index, item in enumerate(doc["avoid_or_modify"]):
+            for condition in item.get("about", ()) if isinstance(item, Mapping) else ():
+                if condition not in condition_ids:
+                    known = ", ".join(sorted(condition_ids)) or "none in general.yaml"
+                    errors.append(
+                        DataError(
+                            name,
+                            schema.line_of(item, "about"),
+                            f"avoid_or_modify[{index}].about",
+                            f"unknown condition '{condition}' (known: {known})",
+                        )
+                    )
         for section in ("regressions", "progressions", "alternatives"):
             for index, item in enumerate(doc[section]):
                 ref = item.get("exercise")
@@ -420,6 +446,8 @@ class General:
     question_words: frozenset[str]
     after_red_flag: frozenset[tuple[str, ...]] = frozenset()
     """Questions that, right after an escalation, ask for it again ("what should I do?")."""
+    conditions: Mapping[str, Condition] = field(default_factory=lambda: frozen_map({}))
+    """Health conditions an injury question can name, by id."""
 
 
 def load_general(path: Path, errors: list[DataError]) -> General:
@@ -446,4 +474,10 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         suggested_exercises=tuple(doc.get("suggested_exercises") or ()),
         question_words=frozenset(doc.get("question_words") or ()),
         after_red_flag=frozenset(content_words(p) for p in doc.get("after_red_flag") or ()),
+        conditions=frozen_map(
+            {
+                key: Condition(key, _text(c["label"]), tuple(words(p) for p in c["phrases"]))
+                for key, c in (doc.get("conditions") or {}).items()
+            }
+        ),
     )

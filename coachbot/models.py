@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
@@ -100,11 +100,28 @@ class Exercise:
     cramps: str | None = None
     soreness: str | None = None
     file: str = ""
+    about: tuple[frozenset[str], ...] = ()
+    """For each ``avoid_or_modify`` point, the conditions it is about (none: everyone's)."""
 
     def has(self, field_name: str) -> bool:
         """Whether this exercise has a non-empty value for ``field_name``."""
         value = getattr(self, field_name, None)
         return bool(value)
+
+    def covers(self, conditions: Collection[str]) -> tuple[str, ...]:
+        """Those of ``conditions`` that some ``avoid_or_modify`` point is about."""
+        return tuple(c for c in conditions if any(c in about for about in self.about))
+
+    def cautions(self, conditions: Collection[str] = ()) -> tuple[str, ...]:
+        """The ``avoid_or_modify`` points for someone with ``conditions``: those about one
+        of them and those about no condition in particular. With none of them covered,
+        every point, as for a question that names no condition."""
+        wanted = set(self.covers(conditions))
+        if not wanted:
+            return self.avoid_or_modify
+        about = self.about or (frozenset(),) * len(self.avoid_or_modify)
+        points = zip(self.avoid_or_modify, about, strict=True)
+        return tuple(text for text, on in points if not on or on & wanted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +155,20 @@ class RedFlag:
 
     def __reduce__(self) -> tuple[type[RedFlag], tuple[Any, ...]]:
         return (RedFlag, (self.severity, self.category, self.label, self.context))
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A health condition an injury question can name ("bad knees", "postpartum")."""
+
+    id: str
+    label: str
+    """How an answer names it: "Hip thrust and {label}"."""
+    phrases: tuple[tuple[str, ...], ...]
+    """The word sequences that name it in a message."""
+
+    def __str__(self) -> str:
+        return self.label
 
 
 @dataclass(frozen=True, slots=True)

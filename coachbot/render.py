@@ -16,7 +16,9 @@ from jinja2 import nodes
 
 from .errors import DataError
 
-CONTEXT_NAMES = frozenset({"ex", "level", "other", "exercises", "profile", "safety"})
+CONTEXT_NAMES = frozenset(
+    {"ex", "level", "other", "exercises", "profile", "safety", "asked", "cautions"}
+)
 """The names a template may use; see docs/data-format.md."""
 
 _ENV = jinja2.Environment(

@@ -161,6 +161,16 @@ class Obj(Shape):
 
 
 @dataclass
+class TextOr(Shape):
+    """A string, or a mapping of ``shape`` for an item that needs more than its text."""
+
+    shape: Shape
+
+    def check(self, value: Any, ctx: _Ctx) -> None:
+        (self.shape if isinstance(value, dict) else Text()).check(value, ctx)
+
+
+@dataclass
 class MapOf(Shape):
     """A mapping from free keys to values of one shape."""
 
@@ -228,7 +238,9 @@ EXERCISE = Obj(
         "placement": Text(),
         "warm_up": ListOf(Text(), min_items=1),
         "feel": Obj({"target": Text(), "lower_back": Text()}),
-        "avoid_or_modify": ListOf(Text(), min_items=1),
+        "avoid_or_modify": ListOf(
+            TextOr(Obj({"text": Text(), "about": ListOf(Text(), min_items=1)})), min_items=1
+        ),
         "faq": ListOf(Obj({"question": Text(), "answer": Text(), "intent": Text()})),
         "sources": ListOf(Text(), min_items=1),
     },
@@ -276,5 +288,6 @@ GENERAL = Obj(
         "question_words": TEXTS,
         "after_red_flag": TEXTS,
         "equipment_phrases": MapOf(ListOf(Text(), min_items=1)),
+        "conditions": MapOf(Obj({"label": Text(), "phrases": ListOf(Text(), min_items=1)})),
     },
 )

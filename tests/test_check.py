@@ -140,3 +140,20 @@ def test_template_failing_at_render_time_is_one_line_from_ask_and_chat(
     app = ChatApp(Coach(knowledge=knowledge, intents=intents), out, plain=True)
     assert app.handle("what tempo for nordics") and app.handle("hi")
     assert "could not answer that" in out.getvalue() and "coach" in out.getvalue().lower()
+
+
+def test_a_caution_about_an_unknown_condition_is_reported_with_its_line(
+    data: tuple[Path, Path],
+) -> None:
+    knowledge, intents = data
+    _replace(knowledge / "exercises" / "hip-thrust.yaml", "about: [hip]", "about: [hipp]")
+    _replace(knowledge / "exercises" / "glute-bridge.yaml", "about: [back]", "about: back")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any(
+        re.search(r"hip-thrust\.yaml:\d+: avoid_or_modify\[1\]\.about: unknown condition 'hipp'", p)
+        for p in problems
+    ), problems
+    assert any(
+        re.search(r"glute-bridge\.yaml:\d+: avoid_or_modify\[0\]\.about: must be a list", p)
+        for p in problems
+    ), problems

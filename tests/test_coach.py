@@ -211,3 +211,67 @@ def test_an_answer_after_a_red_flag_renders_for_a_named_exercise_too(coach: Coac
     reply = coach.ask("i keep pulling my hamstring doing nordics, what should i do")
     assert reply.red_flag is not None
     assert coach.messages["after_escalation"] in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "heading", "kept", "left_out"),
+    [
+        (
+            "I have bad knees, can I do nordics?",
+            "Nordic hamstring curl and knee problems:",
+            "If kneeling hurts your knees",
+            ("pregnancy", "lower back", "rhabdomyolysis"),
+        ),
+        (
+            "can i do hip thrusts with a bad back",
+            "Hip thrust and back pain:",
+            "With lower back pain",
+            ("pregnancy", "hip bones", "knee"),
+        ),
+        (
+            "is the glute bridge ok when pregnant",
+            "Glute bridge and pregnancy or a recent birth:",
+            "In later pregnancy",
+            ("hamstring strain", "knee pain", "lower back pain"),
+        ),
+    ],
+)
+def test_an_injury_question_gets_the_points_about_its_condition(
+    coach: Coach, text: str, heading: str, kept: str, left_out: tuple[str, ...]
+) -> None:
+    reply = coach.ask(text)
+    assert reply.intent == "injury_modification"
+    assert heading in reply.text
+    assert kept in reply.text
+    # The points for everyone (when to stop and get advice) always stay.
+    assert "numbness" in reply.text
+    for other in left_out:
+        assert other not in reply.text
+
+
+def test_an_injury_question_naming_no_known_condition_gets_every_point(coach: Coach) -> None:
+    reply = coach.ask("is the ghr ok with hypermobility")
+    assert reply.intent == "injury_modification"
+    for point in coach.exercises["glute-ham-raise"].avoid_or_modify:
+        assert point in reply.text
+
+
+def test_a_general_injury_answer_speaks_to_the_condition_named(coach: Coach) -> None:
+    reply = coach.ask("is it safe for my knees")
+    assert reply.intent == "injury_modification" and reply.exercise is None
+    assert "Training around knee problems:" in reply.text
+    assert "In pregnancy" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("what can I do with a sore knee", "injury_modification"),
+        ("my knees are sore from nordics", "injury_modification"),
+        ("knees sore after ghr", "injury_modification"),
+        ("my hamstrings are so sore after nordics", "soreness"),
+        ("sore glutes after hip thrusts", "soreness"),
+    ],
+)
+def test_a_sore_joint_is_not_muscle_soreness(coach: Coach, text: str, intent: str) -> None:
+    assert coach.ask(text).intent == intent

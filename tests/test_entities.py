@@ -88,3 +88,20 @@ def test_plain_leg_curl_asks_which_of_the_covered_curls(coach: Coach) -> None:
         "slider-hamstring-curl",
     }
     assert coach.ask("how do i do a standing leg curl").exercise == "standing-hamstring-curl"
+
+
+@pytest.mark.parametrize(
+    ("text", "conditions"),
+    [
+        ("i have bad knees", ("knee",)),
+        ("is it bad for my back", ("back",)),
+        ("coming back from a hamstring strain", ("hamstring-strain",)),
+        ("postpartum with a sore back and dodgy knees", ("pregnancy", "back", "knee")),
+        ("how many sets should i do", ()),
+        ("is it safe with hypermobility", ()),
+    ],
+)
+def test_health_conditions_are_found_as_whole_phrases(
+    coach: Coach, text: str, conditions: tuple[str, ...]
+) -> None:
+    assert coach.finder.conditions(words(text)) == conditions

@@ -1,4 +1,5 @@
 import pickle
+from dataclasses import replace
 
 from coachbot.models import RedFlag, Reply
 
@@ -26,3 +27,17 @@ def test_reply_survives_pickling_with_every_field():
 
 def test_default_reply_survives_pickling():
     assert pickle.loads(pickle.dumps(Reply("hi"))) == Reply("hi")
+
+
+def test_cautions_keep_the_points_for_the_conditions_and_for_everyone(coach):
+    ex = replace(
+        coach.exercises["nordic-hamstring-curl"],
+        avoid_or_modify=("knees", "back", "knees and hips", "everyone"),
+        about=(frozenset({"knee"}), frozenset({"back"}), frozenset({"knee", "hip"}), frozenset()),
+    )
+    assert ex.cautions(("knee",)) == ("knees", "knees and hips", "everyone")
+    assert ex.cautions(("hip", "back")) == ("back", "knees and hips", "everyone")
+    assert ex.covers(("pregnancy", "hip")) == ("hip",)
+    # Nothing about the condition asked (or nothing asked): every point, as before.
+    assert ex.cautions(("pregnancy",)) == ex.avoid_or_modify
+    assert ex.cautions() == ex.avoid_or_modify
