@@ -525,7 +525,7 @@ class Coach:
             )
             return reply, replace(context, intent=intent.id, pending=intent.id)
 
-        conditions = self._conditions(intent.id, turn)
+        conditions = self._conditions(intent.id, turn, context.profile)
         text = self._answer_text(intent, exercise, level, other, context.profile, conditions)
         return self._final(text, intent.id, exercise, best.score, level, context, notes, other)
 
@@ -613,9 +613,12 @@ class Coach:
             )
         return self.render_intent(intent.id, ex.id, level, other, profile, conditions)
 
-    def _conditions(self, intent: str, turn: Turn) -> tuple[str, ...]:
-        """The conditions the message names, for an answer that depends on them."""
-        return self.finder.conditions(turn.entities.rest) if intent in self._conditional else ()
+    def _conditions(self, intent: str, turn: Turn, profile: Profile) -> tuple[str, ...]:
+        """For an answer that depends on them, the conditions the message names, else the
+        ones the user said they have."""
+        if intent not in self._conditional:
+            return ()
+        return self.finder.conditions(turn.entities.rest) or profile.conditions
 
     def compile_all(self) -> list[DataError]:
         """Compile every template now; the problems found (syntax, unknown names)."""
@@ -716,8 +719,13 @@ class Coach:
         elif exercise in context.flagged:
             reminder = render.fill(self.messages["flag_reminder"], name=self.spoken_name(exercise))
             text = f"{reminder}\n\n{text}"
-        elif context.profile.injury and exercise and self.intents[intent].needs_exercise:
-            reminder = render.fill(self.messages["injury_reminder"], injury=context.profile.injury)
+        elif (
+            (context.profile.injury or context.profile.conditions)
+            and exercise
+            and self.intents[intent].needs_exercise
+            and intent not in self._conditional  # that answer is about them already
+        ):
+            reminder = render.fill(self.messages["injury_reminder"], injury=self._told(context))
             text = f"{text}\n\n{reminder}"
         reply = Reply(
             text=text,
@@ -744,6 +752,15 @@ class Coach:
             other=other if other != now else None,
         )
         return reply, after
+
+    def _told(self, context: Context) -> str:
+        """The injury (else the conditions) the user told us about, as a reminder names it;
+        the reminder's advice is the same for all, so one name is enough."""
+        if context.profile.injury:
+            return context.profile.injury
+        return render.join_names(
+            self.general.conditions[c].label for c in context.profile.conditions
+        )
 
     def _from_faq(
         self,
@@ -795,7 +812,7 @@ class Coach:
                         level,
                         None,
                         context.profile,
-                        self._conditions(intent, turn),
+                        self._conditions(intent, turn, context.profile),
                     )
                 except Exception:  # the escalation must go out whatever the coaching text does
                     log.exception("could not render %s after a red flag", intent)

@@ -252,6 +252,8 @@ class Session:
         facts.extend(profile.equipment)
         if profile.injury:
             facts.append(f"you mentioned {profile.injury}")
+        conditions = self.coach.general.conditions
+        facts.extend(f"you have {conditions[c].label}" for c in profile.conditions)
         text = self.coach.messages["noted"].format(facts=join_names(facts))
         return Reply(text, level=profile.level, suggestions=self.coach.suggestion_sets["noted"])
 
@@ -267,6 +269,11 @@ class Session:
         ]
         if found:
             profile = replace(profile, equipment=tuple(dict.fromkeys((*profile.equipment, *found))))
+        conditions = self.coach.finder.conditions(turn.entities.rest) if _about_self(text) else ()
+        if conditions:
+            profile = replace(
+                profile, conditions=tuple(dict.fromkeys((*profile.conditions, *conditions)))
+            )
         categories = self.coach.screen.categories
         injuries = [
             h
@@ -292,6 +299,7 @@ class Session:
                     "level": c.profile.level,
                     "equipment": list(c.profile.equipment),
                     "injury": c.profile.injury,
+                    "conditions": list(c.profile.conditions),
                 },
                 "flagged": list(c.flagged),
                 "other": c.other,
@@ -324,6 +332,7 @@ def _check_state_types(state: Mapping[str, Any]) -> None:
         if profile.get(key) is not None and not isinstance(profile[key], str):
             raise TypeError(f"profile.{key} must be a string or null")
     _strings(profile.get("equipment"), "profile.equipment")
+    _strings(profile.get("conditions"), "profile.conditions")
 
 
 def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
@@ -358,6 +367,11 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
             level=level if level in LEVELS else None,
             equipment=tuple(dict.fromkeys(e for e in raw.get("equipment") or () if e in known)),
             injury=injury if injury in injuries else None,
+            conditions=tuple(
+                dict.fromkeys(
+                    c for c in raw.get("conditions") or () if c in coach.general.conditions
+                )
+            ),
         )
         flagged = tuple(f for f in state.get("flagged") or () if f in coach.exercises)
         alert = _alert_from_state(coach, state.get("alert"))

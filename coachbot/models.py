@@ -178,6 +178,8 @@ class Profile:
     level: str | None = None
     equipment: tuple[str, ...] = ()
     injury: str | None = None
+    conditions: tuple[str, ...] = ()
+    """Ids of the health conditions they said they have ("my bad knees"), from general.yaml."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,6 +113,23 @@ def test_remembered_equipment_shapes_the_alternatives(coach: Coach) -> None:
     assert "suit your setup" in reply.text
 
 
+def test_a_condition_you_have_is_remembered_for_later_answers(coach: Coach) -> None:
+    session = coach.session()
+    noted = session.ask("i have bad knees")
+    assert noted.intent is None and "knee problems" in noted.text
+    sets = session.ask("how many sets of nordics?")
+    assert sets.intent == "sets_reps"
+    assert "Because you mentioned knee problems" in sets.text
+    safe = session.ask("is it safe for me?")
+    assert safe.intent == "injury_modification"
+    assert "Nordic hamstring curl and knee problems:" in safe.text
+    assert "pregnancy" not in safe.text
+    # A condition only asked about is not the user's own: no reminder for it.
+    other = coach.session()
+    other.ask("is the glute bridge ok with a bad back?")
+    assert "Because you mentioned" not in other.ask("how many sets of hip thrusts").text
+
+
 def test_a_symptom_alone_is_not_pinned_on_the_last_exercise(coach: Coach) -> None:
     session = coach.session()
     session.ask("how do i do a glute ham raise")
