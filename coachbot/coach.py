@@ -180,7 +180,7 @@ class Coach:
         """Intents whose answer is about two exercises (it reads ``other``)."""
         self.levelled: set[str] = set()
         """Intents whose answer depends on the level (a level alone asks them again)."""
-        self._conditional: set[str] = set()
+        self.conditional: set[str] = set()
         """Intents whose answer depends on the health conditions the question names."""
         for intent in self.intents.values():
             for kind in ("response", "general"):
@@ -200,7 +200,7 @@ class Coach:
                         if "level" in names:
                             self.levelled.add(intent.id)
                         if names & {"cautions", "asked"}:
-                            self._conditional.add(intent.id)
+                            self.conditional.add(intent.id)
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._template_lock = threading.Lock()
         # Both caches hold pure results, so two threads racing to fill one entry only
@@ -446,6 +446,17 @@ class Coach:
 
         best, context = self._choose(turn, context, notes)
         floor = MIN_SCORE - (EXERCISE_EVIDENCE if mentioned else 0.0)
+        if (
+            context.pending is not None
+            and mentioned
+            and best is not None
+            and best.example
+            and (best.score < floor or self._close_call(best, turn))
+        ):
+            # "Which exercise do you have in mind?" -> "can I do nordics?": unclear on its
+            # own, but the name answers the question the last reply asked.
+            notes.append(f"the name answers the pending {context.pending}")
+            best = Match(context.pending, 1.0, "")
         if mentioned and best is not None and best.example and best.score < floor:
             # No intent is close, but the named exercise's own FAQ may have this very question
             # ("why do my hips tilt in single-leg bridges?").
@@ -464,12 +475,8 @@ class Coach:
             # "I've never done nordics before": not a question, but later ones are about it.
             return reply, replace(context, exercise=mentioned[0]) if mentioned else context
 
-        runner_up = next((m for m in turn.ranking[1:] if m.intent != OUT_OF_SCOPE), None)
-        if (
-            runner_up is not None
-            and best.score - runner_up.score < AMBIGUITY_MARGIN
-            and best.example  # a forced choice (bare name, safety) is never ambiguous
-        ):
+        if best.example and self._close_call(best, turn):  # a forced choice never is
+            runner_up = next(m for m in turn.ranking[1:] if m.intent != OUT_OF_SCOPE)
             return self._which_intent(best, runner_up, exercise, level, notes), context
 
         intent = self.intents[best.intent]
@@ -528,6 +535,12 @@ class Coach:
         conditions = self._conditions(intent.id, turn, context.profile)
         text = self._answer_text(intent, exercise, level, other, context.profile, conditions)
         return self._final(text, intent.id, exercise, best.score, level, context, notes, other)
+
+    @staticmethod
+    def _close_call(best: Match, turn: Turn) -> bool:
+        """Whether another intent scores within the ambiguity margin of ``best``."""
+        runner_up = next((m for m in turn.ranking[1:] if m.intent != OUT_OF_SCOPE), None)
+        return runner_up is not None and best.score - runner_up.score < AMBIGUITY_MARGIN
 
     def _choose(
         self, turn: Turn, context: Context, notes: list[str]
@@ -616,7 +629,7 @@ class Coach:
     def _conditions(self, intent: str, turn: Turn, profile: Profile) -> tuple[str, ...]:
         """For an answer that depends on them, the conditions the message names, else the
         ones the user said they have."""
-        if intent not in self._conditional:
+        if intent not in self.conditional:
             return ()
         return self.finder.conditions(turn.entities.rest) or profile.conditions
 
@@ -723,7 +736,7 @@ class Coach:
             (context.profile.injury or context.profile.conditions)
             and exercise
             and self.intents[intent].needs_exercise
-            and intent not in self._conditional  # that answer is about them already
+            and intent not in self.conditional  # that answer is about them already
         ):
             reminder = render.fill(self.messages["injury_reminder"], injury=self._told(context))
             text = f"{text}\n\n{reminder}"
@@ -747,7 +760,8 @@ class Coach:
             intent=intent,
             profile=context.profile,
             flagged=context.flagged,
-            pending=None,
+            # A general answer ends by asking which exercise: the next name answers that.
+            pending=intent if exercise is None and self.intents[intent].needs_exercise else None,
             warned=context.warned,
             other=other if other != now else None,
         )

@@ -269,7 +269,14 @@ class Session:
         ]
         if found:
             profile = replace(profile, equipment=tuple(dict.fromkeys((*profile.equipment, *found))))
-        conditions = self.coach.finder.conditions(turn.entities.rest) if _about_self(text) else ()
+        # Only from a question about training with a condition ("is it ok with my bad knees?",
+        # "I have a bad back"): "should I feel it in my knees?" says nothing about the knees.
+        best = turn.ranking[0].intent if turn.ranking else None
+        conditions = (
+            self.coach.finder.conditions(turn.entities.rest)
+            if best in self.coach.conditional
+            else ()
+        )
         if conditions:
             profile = replace(
                 profile, conditions=tuple(dict.fromkeys((*profile.conditions, *conditions)))

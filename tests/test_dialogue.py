@@ -124,10 +124,23 @@ def test_a_condition_you_have_is_remembered_for_later_answers(coach: Coach) -> N
     assert safe.intent == "injury_modification"
     assert "Nordic hamstring curl and knee problems:" in safe.text
     assert "pregnancy" not in safe.text
-    # A condition only asked about is not the user's own: no reminder for it.
+    # A question that only names a body part says nothing about having a condition.
     other = coach.session()
-    other.ask("is the glute bridge ok with a bad back?")
+    assert other.ask("should i feel it in my lower back?").intent == "feel_lower_back"
     assert "Because you mentioned" not in other.ask("how many sets of hip thrusts").text
+
+
+def test_a_name_answers_the_question_a_general_answer_asked(coach: Coach) -> None:
+    session = coach.session()
+    general = session.ask("is it safe with bad knees?")
+    assert general.intent == "injury_modification" and general.exercise is None
+    # Unclear on its own (equipment or how-to?), but it answers "which exercise?".
+    assert coach.ask("can i do nordics?").intent is None
+    reply = session.ask("can i do nordics?")
+    assert reply.intent == "injury_modification"
+    assert "Nordic hamstring curl and knee problems:" in reply.text
+    # A clear question is answered as asked.
+    assert session.ask("how many sets of hip thrusts?").intent == "sets_reps"
 
 
 def test_a_symptom_alone_is_not_pinned_on_the_last_exercise(coach: Coach) -> None:
