@@ -275,3 +275,12 @@ def test_a_general_injury_answer_speaks_to_the_condition_named(coach: Coach) -> 
 )
 def test_a_sore_joint_is_not_muscle_soreness(coach: Coach, text: str, intent: str) -> None:
     assert coach.ask(text).intent == intent
+
+
+def test_a_comparison_says_why_to_pick_each(coach: Coach) -> None:
+    reply = coach.ask("hip thrust vs glute bridge")
+    assert reply.intent == "compare"
+    for ex_id in ("hip-thrust", "glute-bridge"):
+        ex = coach.exercises[ex_id]
+        assert f"- {ex.name}: {ex.benefits[0][:1].lower()}{ex.benefits[0][1:]}" in reply.text
+    assert "Glute bridge is the easier of the two" in reply.text
