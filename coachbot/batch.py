@@ -366,7 +366,10 @@ class Row:
 
 
 def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
-    """Each line's bytes, or None for a line over ``MAX_LINE_BYTES`` (skipped unread)."""
+    """Each line's bytes, or None for a line over ``MAX_LINE_BYTES`` (skipped unread).
+
+    Lines end in LF or CRLF, or in CR alone in a file saved by an old Mac or Excel for Mac.
+    """
     first = True
     while True:
         line = stream.readline(MAX_LINE_BYTES + 1)
@@ -377,6 +380,9 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
         elif first and line.startswith((b"\xff\xfe", b"\xfe\xff")):
             # Every line would read as one mangled question, each "answered" with a shrug.
             raise UsageError("the input is UTF-16 text: save it as UTF-8")
+        if first and b"\r" in line and b"\n" not in line:
+            yield from _cr_lines(line, stream)
+            return
         first = False
         if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
             while line and not line.endswith(b"\n"):
@@ -384,6 +390,25 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
             yield None
             continue
         yield line
+
+
+def _cr_lines(data: bytes, stream: BinaryIO) -> Iterator[bytes | None]:
+    """``_raw_lines`` for lines that end in CR alone; ``data`` is what has been read so far."""
+    skipping = False  # inside a line over the limit, until its CR
+    while True:
+        start = 0
+        while (end := data.find(b"\r", start)) >= 0:
+            yield None if skipping or end - start >= MAX_LINE_BYTES else data[start : end + 1]
+            skipping, start = False, end + 1
+        rest = data[start:]
+        if len(rest) >= MAX_LINE_BYTES:
+            skipping, rest = True, b""
+        block = stream.read(1 << 16)
+        if not block:
+            if skipping or rest:
+                yield None if skipping else rest
+            return
+        data = rest + block
 
 
 def _line_problem(raw: bytes | None) -> tuple[str | None, str | None]:
@@ -752,12 +777,15 @@ def count_lines(path: Path) -> int | None:
     try:
         if not path.is_file() or path.stat().st_size > COUNT_LINES_UP_TO:
             return None
-        count, last = 0, b"\n"
+        lf = cr = 0
+        last = b"\n"
         with path.open("rb") as f:
             while chunk := f.read(1 << 20):
-                count += chunk.count(b"\n")
+                lf += chunk.count(b"\n")
+                cr += chunk.count(b"\r")
                 last = chunk[-1:]
-        return count + (last != b"\n")
+        end = b"\n" if lf or not cr else b"\r"  # CR alone ends the lines of an old Mac file
+        return (lf or cr) + (last not in (end, b"\n"))
     except OSError:
         return None
 

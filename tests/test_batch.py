@@ -620,3 +620,55 @@ def test_the_command_leaves_the_collector_as_it_found_it(tmp_path: Path, capsys:
     assert run_batch(capsys, str(src), "--quiet")[0] == 0
     assert run_batch(capsys, str(src), "-o", str(src))[0] == 2  # fails after loading the coach
     assert gc.get_freeze_count() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "questions"),
+    [
+        (
+            "q.txt",
+            b"how do i do a nordic\r\rwhat is a ghr\r",
+            ["how do i do a nordic", "what is a ghr"],
+        ),
+        (
+            "q.csv",
+            b'question,tag\rhow do i do a nordic,a\r"two\rlines",b',
+            ["how do i do a nordic", "two\rlines"],
+        ),
+        (
+            "q.jsonl",
+            b'{"question": "what is a ghr"}\r{"question": "tempo?"}',
+            ["what is a ghr", "tempo?"],
+        ),
+    ],
+)
+def test_lines_ending_in_cr_alone_are_lines(
+    tmp_path: Path, capsys: Cap, name: str, data: bytes, questions: list[str]
+) -> None:
+    # Files saved by an old Mac (or Excel for Mac as "CSV (Macintosh)") end lines in CR.
+    src = tmp_path / name
+    src.write_bytes(data)
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    assert code == 0
+    records = jsonl(out)
+    assert [r["question"] for r in records] == questions
+    assert all(r["error"] is None for r in records)
+    assert batch.count_lines(src) == data.count(b"\r") + (not data.endswith(b"\r"))
+
+
+def test_a_line_ending_in_cr_alone_over_the_limit_is_one_error_row(
+    tmp_path: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "MAX_LINE_BYTES", 50)
+    src = tmp_path / "q.txt"
+    src.write_bytes(b"what is a ghr\r" + b"x" * 200_000 + b"\rtempo?\r" + b"y" * 70)
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    assert code == 0
+    records = jsonl(out)
+    assert [(r["id"], r["question"]) for r in records] == [
+        (1, "what is a ghr"),
+        (2, None),
+        (3, "tempo?"),
+        (4, None),
+    ]
+    assert "line longer than 50 bytes" in records[1]["error"]
