@@ -87,6 +87,13 @@ def test_every_exercise_cites_sources_and_has_faqs(coach: Coach) -> None:
         assert all(f.intent in coach.intents for f in ex.faq), ex.id
 
 
+def test_every_option_says_what_it_needs(coach: Coach) -> None:
+    # What makes easier, harder and alternative lists fit the user's setup ("no bench").
+    for ex in coach.exercises.values():
+        for option in (*ex.regressions, *ex.progressions, *ex.alternatives):
+            assert option.needs is not None, (ex.id, option.name)
+
+
 def test_an_exercise_faq_answers_its_own_question(coach: Coach) -> None:
     ex = coach.exercises["single-leg-iso-ham-raise"]
     faq = ex.faq[0]

@@ -143,6 +143,21 @@ def test_a_name_answers_the_question_a_general_answer_asked(coach: Coach) -> Non
     assert session.ask("how many sets of hip thrusts?").intent == "sets_reps"
 
 
+def test_remembered_equipment_shapes_the_easier_and_harder_versions(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("i train at home with no bench")
+    easier = session.ask("hip thrusts are too hard, what is easier?")
+    assert easier.intent == "easier_variation"
+    fits, kit = easier.text.split("If you can get the kit:")
+    assert "that suit your setup" in fits and "Glute bridge" in fits
+    assert "Bodyweight hip thrust" in kit and "Needs: a bench" in kit
+    harder = session.ask("what is harder than the glute bridge")
+    assert "Single-leg glute bridge" in harder.text.split("If you can get the kit:")[0]
+    # Without a setup on record, one list, each option saying what it needs.
+    plain = coach.ask("hip thrusts are too hard, what is easier?").text
+    assert "If you can get the kit" not in plain and "No equipment needed." in plain
+
+
 def test_a_symptom_alone_is_not_pinned_on_the_last_exercise(coach: Coach) -> None:
     session = coach.session()
     session.ask("how do i do a glute ham raise")
