@@ -33,6 +33,7 @@ from rapidfuzz.distance import OSA
 from .coach import AMBIGUITY_MARGIN, MIN_SCORE, Coach, Turn
 from .dialogue import Session
 from .errors import CoachbotError
+from .formatting import sources_text
 from .models import Reply
 from .normalize import words
 
@@ -41,6 +42,7 @@ COMMANDS = {
     "/exercises": "list the exercises I know",
     "/reset": "forget this conversation and start over",
     "/explain": "show why the last answer was chosen",
+    "/sources": "show where the last answer's facts come from",
     "/quit": "leave (also /exit or Ctrl-D)",
 }
 QUIT = frozenset({"/quit", "/exit"})
@@ -233,6 +235,10 @@ class ChatApp:
             self.say(explain(self.coach, self.last_question, self.session.last_reply))
         elif name == "/explain":
             self.say("Nothing to explain yet: ask me a question first.")
+        elif name == "/sources" and self.session.last_reply:
+            self.say(sources_text(self.coach.sources(self.session.last_reply)))
+        elif name == "/sources":
+            self.say("No answer yet: ask me a question first.")
         else:
             self.say(f"I don't know the command {name}. Type /help to see the commands.")
         return True

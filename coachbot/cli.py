@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+", help="the question (quote it, or several words)")
     ask.add_argument("--json", action="store_true", help="print the whole reply as JSON")
     ask.add_argument("--explain", action="store_true", help="also print why this answer was chosen")
+    ask.add_argument(
+        "--sources", action="store_true", help="also print where the answer's facts come from"
+    )
     _data_options(ask)
     ask.set_defaults(handler=cmd_ask)
 
@@ -58,13 +61,22 @@ def _coach(args: argparse.Namespace) -> Coach:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    reply = _coach(args).ask(" ".join(args.question))
+    coach = _coach(args)
+    reply = coach.ask(" ".join(args.question))
+    sources = coach.sources(reply) if args.sources else ()
     if args.json:
-        print(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
+        out = reply.to_dict()
+        if args.sources:
+            out["sources"] = list(sources)
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(reply.text)
         if reply.suggestions:
             print("\nYou could ask: " + " | ".join(reply.suggestions))
+        if args.sources:
+            from .formatting import sources_text
+
+            print("\n" + sources_text(sources))
     if args.explain:
         for note in reply.notes:
             print(f"# {note}", file=sys.stderr)

@@ -347,6 +347,15 @@ class Coach:
             self, texts, workers, knowledge=self.knowledge_dir, intents=self.intents_dir
         )
 
+    def sources(self, reply: Reply) -> tuple[str, ...]:
+        """Where a reply's facts come from: the safety references for an escalation, then
+        the sources of the exercise it is about; empty for small talk and clarifications."""
+        found: list[str] = list(self.screen.sources) if reply.red_flag is not None else []
+        ex = self.exercises.get(reply.exercise) if reply.exercise else None
+        if ex is not None and reply.intent is not None:
+            found.extend(ex.sources)
+        return tuple(dict.fromkeys(found))
+
     def session(self, state: Mapping[str, Any] | None = None) -> Session:
         """A conversation that remembers earlier turns (optionally resumed from ``state``)."""
         from .dialogue import Session

@@ -135,6 +135,14 @@ _LINE_BREAK = re.compile(r"\n")
 _WORD_BREAK = re.compile(r"[^\S\n]+")
 
 
+def sources_text(sources: Iterable[str]) -> str:
+    """``Coach.sources(reply)`` as a block in the same plain-text conventions."""
+    items = [f"- {source}" for source in sources]
+    if not items:
+        return "Sources: none for this answer (it draws on no exercise's facts)."
+    return "\n".join(["Sources:", *items])
+
+
 def split_message(text: str, limit: int, *, size: Callable[[str], int] = len) -> list[str]:
     """Cut ``text`` into chunks that each measure at most ``limit``, for platforms that cap
     a message's length (Telegram 4096, Discord 2000, Slack 4000 characters).

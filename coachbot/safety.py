@@ -220,6 +220,8 @@ class SafetyScreen:
         among them is never read as a typo of a trigger word ("arching" is not "aching",
         "regular" is not "irregular")."""
         self.file = file
+        self.sources: tuple[str, ...] = tuple(doc.get("sources") or ())
+        """Where the red flags and the advice come from."""
         self.tiers = {
             name: Tier(t["first"], t["where"], t["bystander"], t["historical"])
             for name, t in doc["tiers"].items()
@@ -680,6 +682,7 @@ SAFETY = schema.Obj(
         ),
     },
     optional={
+        "sources": schema.ListOf(schema.Text()),
         "real_words": _PHRASES,
         "classes": schema.MapOf(schema.ListOf(schema.Text(), min_items=1)),
         "combinations": schema.ListOf(

@@ -159,6 +159,14 @@ def test_explain_before_any_question_says_there_is_nothing_yet(coach: Coach) -> 
     assert "Nothing to explain yet" in printed
 
 
+def test_sources_show_where_the_last_answer_comes_from(coach: Coach) -> None:
+    _, printed, _ = converse(coach, "/sources\rhow do i do a glute bridge\r/sources\r\x04")
+    before, after = printed.split("No answer yet", 1)
+    assert "Sources:" not in before
+    for source in coach.exercises["glute-bridge"].sources:
+        assert source in after
+
+
 def test_reset_forgets_the_exercise_being_discussed(coach: Coach) -> None:
     _, printed, app = converse(coach, "how do i do a nordic curl\r/reset\rhow many reps?\r\x04")
     assert "starting over" in printed
@@ -174,7 +182,7 @@ def test_exercises_lists_every_exercise_name(coach: Coach) -> None:
 
 def test_help_lists_the_commands(coach: Coach) -> None:
     _, printed, _ = converse(coach, "/help\r\x04")
-    for command in ("/help", "/exercises", "/reset", "/explain", "/quit"):
+    for command in ("/help", "/exercises", "/reset", "/explain", "/sources", "/quit"):
         assert f"- {command}:" in printed
 
 

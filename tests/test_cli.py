@@ -44,6 +44,14 @@ def test_ask_red_flag_json_carries_severity() -> None:
     assert reply["red_flag"]["severity"] == "emergency"
 
 
+def test_ask_sources_lists_where_the_facts_come_from() -> None:
+    plain = run("ask", "--sources", "how do i do a nordic curl").stdout
+    assert "\nSources:\n- " in plain and "Nordic hamstring exercise" in plain
+    reply = json.loads(run("ask", "--json", "--sources", "my pee is dark brown").stdout)
+    assert any("Rhabdomyolysis" in s for s in reply["sources"])
+    assert "none for this answer" in run("ask", "--sources", "hello").stdout
+
+
 @pytest.mark.parametrize(
     "args",
     [

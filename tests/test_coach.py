@@ -284,3 +284,15 @@ def test_a_comparison_says_why_to_pick_each(coach: Coach) -> None:
         ex = coach.exercises[ex_id]
         assert f"- {ex.name}: {ex.benefits[0][:1].lower()}{ex.benefits[0][1:]}" in reply.text
     assert "Glute bridge is the easier of the two" in reply.text
+
+
+def test_sources_of_an_escalation_come_first_then_the_exercise(coach: Coach) -> None:
+    reply = coach.ask("chest pain during hip thrusts")
+    assert reply.red_flag is not None
+    sources = coach.sources(reply)
+    safety = coach.screen.sources
+    assert safety and sources[: len(safety)] == safety
+    assert coach.sources(coach.ask("how many sets of hip thrusts")) == tuple(
+        coach.exercises["hip-thrust"].sources
+    )
+    assert coach.sources(coach.ask("hello")) == ()
