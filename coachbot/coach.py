@@ -210,6 +210,8 @@ class Coach:
         ] = {}
         self._suggested: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self._check_aliases(errors)
+        if screen is not None:
+            self._check_signals(screen, errors)
         if errors or screen is None:
             raise DataErrors(errors)
         self.screen: SafetyScreen = screen
@@ -289,6 +291,19 @@ class Coach:
                             f"unknown exercise id '{ex_id}'",
                         )
                     )
+
+    def _check_signals(self, screen: SafetyScreen, errors: list[DataError]) -> None:
+        signals = {c.id for c in screen.categories.values() if c.severity == "signal"}
+        for condition in self.general.conditions.values():
+            if condition.signal is not None and condition.signal not in signals:
+                errors.append(
+                    DataError(
+                        self.general.file,
+                        line_containing(self.general.file, f"signal: {condition.signal}"),
+                        f"conditions.{condition.id}.signal",
+                        f"'{condition.signal}' is not a signal category in safety.yaml",
+                    )
+                )
 
     def only_filler(self, rest: tuple[str, ...]) -> bool:
         """True for "and nordics?", "what about the ghr", "nordic curls" (no question words)."""
@@ -409,7 +424,9 @@ class Coach:
         """
         turn = turn if turn is not None else self.analyse(text)
         before = context
-        alert = context.alert
+        # Right after an escalation, and for as long as an emergency is on record, "what
+        # should I do?" or a message not understood gets that escalation again.
+        alert = context.alert or context.warned
         reply, context = self._decide(turn, context)
         if context.other is not None and (
             context.other == context.exercise
@@ -447,6 +464,11 @@ class Coach:
         exercise = mentioned[0] if mentioned else context.exercise
         notes: list[str] = []
 
+        signals = [self.general.conditions[c].signal for c in context.profile.conditions]
+        if any(signals):
+            # "I'm 20 weeks pregnant" earlier makes "I've had some bleeding" a red flag now.
+            assessment = self.screen.with_signals(turn.assessment, filter(None, signals))
+            turn = replace(turn, assessment=assessment)
         flag = turn.assessment.red_flag
         if flag is not None:
             return self._red_flag_reply(flag, turn, exercise, level, context)
@@ -847,7 +869,12 @@ class Coach:
         # own is not pinned on whatever exercise the conversation was about).
         named = turn.entities.exercise_ids[:1]
         flagged = context.flagged
-        if named and flag.context in ("current", "historical") and named[0] not in flagged:
+        if (
+            named
+            and flag.context in ("current", "historical")
+            and not category.situation  # pregnancy is no warning sign about that exercise
+            and named[0] not in flagged
+        ):
             flagged = (*flagged, named[0])
         suggestions = self._flag_suggestions(flag)
         reply = Reply(
@@ -865,7 +892,7 @@ class Coach:
             context,
             exercise=exercise or context.exercise,
             flagged=flagged,
-            alert=flag,
+            alert=None if category.situation else flag,  # a situation has nothing to repeat
             warned=warned or context.warned,
         )
         return reply, after

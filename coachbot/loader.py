@@ -476,7 +476,9 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         after_red_flag=frozenset(content_words(p) for p in doc.get("after_red_flag") or ()),
         conditions=frozen_map(
             {
-                key: Condition(key, _text(c["label"]), tuple(words(p) for p in c["phrases"]))
+                key: Condition(
+                    key, _text(c["label"]), tuple(words(p) for p in c["phrases"]), c.get("signal")
+                )
                 for key, c in (doc.get("conditions") or {}).items()
             }
         ),

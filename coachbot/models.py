@@ -166,6 +166,9 @@ class Condition:
     """How an answer names it: "Hip thrust and {label}"."""
     phrases: tuple[tuple[str, ...], ...]
     """The word sequences that name it in a message."""
+    signal: str | None = None
+    """A signal category of the safety screen that holds for everyone with this condition:
+    once the user says they have it, every later message is screened as if it said so too."""
 
     def __str__(self) -> str:
         return self.label

@@ -98,6 +98,11 @@ class Category:
     first: str = ""
     """Replaces the tier's first line ("Stop that exercise for now") where that does not fit,
     e.g. for someone asking before they start after surgery or in pregnancy."""
+    where: str = ""
+    """Replaces the tier's line on where to go, where another service is the right one (the
+    maternity unit in pregnancy)."""
+    historical: str = ""
+    """Replaces the tier's line for a past episode, for the same reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,11 @@ class Hit:
     start: int
     end: int
     context: str
+
+
+REMEMBERED = "remembered"
+"""The context of a signal the conversation supplies: it adds to a combination but never sets
+whose symptom it is (a friend's bleeding stays a friend's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +249,8 @@ class SafetyScreen:
                 bool(c.get("injury", False)),
                 bool(c.get("situation", False)),
                 c.get("first", ""),
+                c.get("where", ""),
+                c.get("historical", ""),
             )
         self.combinations = tuple(
             Combination(c["category"], tuple(c["all_of"]), tuple(c.get("any_of") or ()))
@@ -554,6 +566,23 @@ class SafetyScreen:
         )
         return Assessment(hits, self._verdict(hits))
 
+    def with_signals(self, assessment: Assessment, signals: Iterable[str]) -> Assessment:
+        """``assessment`` as if the message also reported these signal categories, which the
+        conversation knows hold for the user (pregnancy, said earlier): "I've had some
+        bleeding today" is then judged as it would be in one message with the pregnancy."""
+        if not any(h.context in ("current", "historical") for h in assessment.hits):
+            return assessment  # someone else's symptom, or none: the user's pregnancy is moot
+        present = {h.category for h in assessment.hits}
+        known = [
+            Hit(s, -1, -1, REMEMBERED)
+            for s in signals
+            if s in self.categories and s not in self._levels and s not in present
+        ]
+        if not known:
+            return assessment
+        hits = (*assessment.hits, *known)
+        return Assessment(hits, self._verdict(hits))
+
     def screen(self, text: str) -> RedFlag | None:
         """The red flag a message reports, or None."""
         return self.assess(text).red_flag
@@ -611,9 +640,9 @@ class SafetyScreen:
         elif flag.context == "historical":
             # Nothing to stop: what it was is what decides the next step (chest pain last
             # year still means a doctor before training, not a physio for "that leg").
-            lines = [self.tiers[category.severity].historical]
+            lines = [category.historical or self.tiers[category.severity].historical]
         else:
-            lines = [category.first or tier.first, tier.where]
+            lines = [category.first or tier.first, category.where or tier.where]
         if not category.situation:
             lines.append(
                 f"What you describe ({category.label}) can be a sign of something that needs "
@@ -657,6 +686,8 @@ SAFETY = schema.Obj(
                     "triggers": _PHRASES,
                     "injury": schema.Flag(),
                     "first": schema.Text(),
+                    "where": schema.Text(),
+                    "historical": schema.Text(),
                     "situation": schema.Flag(),
                 },
             ),

@@ -288,6 +288,8 @@ GENERAL = Obj(
         "question_words": TEXTS,
         "after_red_flag": TEXTS,
         "equipment_phrases": MapOf(ListOf(Text(), min_items=1)),
-        "conditions": MapOf(Obj({"label": Text(), "phrases": ListOf(Text(), min_items=1)})),
+        "conditions": MapOf(
+            Obj({"label": Text(), "phrases": ListOf(Text(), min_items=1)}, {"signal": Text()})
+        ),
     },
 )

@@ -191,14 +191,25 @@ def test_an_answered_question_ends_the_alert_and_the_state_keeps_it_until_then(
     coach: Coach,
 ) -> None:
     session = coach.session()
-    session.ask("i fainted after nordics")
+    session.ask("felt a pop in my hamstring doing nordics")
     state = json.loads(json.dumps(session.to_dict()))
-    assert state["alert"]["category"] == "collapse"
+    assert state["alert"]["category"] == "hamstring_tear"
     resumed = coach.session(state)
     assert resumed.ask("what should i do?").red_flag is not None
     assert resumed.ask("which symptoms mean i should stop?").intent == "safety_info"
     assert resumed.to_dict()["alert"] is None
     assert resumed.ask("what should i do?").red_flag is None
+
+
+def test_while_an_emergency_is_on_record_what_now_gets_it_again(coach: Coach) -> None:
+    session = coach.session()
+    first = session.ask("did 10 sets of nordics yesterday and my pee is dark brown")
+    assert first.red_flag is not None and first.red_flag.severity == "emergency"
+    assert session.ask("and hip thrusts?").red_flag is None  # answered, with the reminder
+    for follow_up in ("what should I do?", "should I go to hospital?"):
+        again = session.ask(follow_up)
+        assert again.red_flag == first.red_flag
+        assert coach.screen.advice(first.red_flag) in again.text
 
 
 def test_a_saved_alert_for_an_unknown_category_is_dropped(coach: Coach) -> None:
@@ -381,3 +392,21 @@ def test_the_emergency_reminder_skips_small_talk_and_joins_answers_after_a_signp
     assert reply.red_flag is not None and first in reply.text
     tampered = {"severity": "emergency", "category": "muscle_strain", "context": "current"}
     assert coach.session({"version": 1, "warned": tampered}).to_dict()["warned"] is None
+
+
+def test_a_remembered_pregnancy_makes_later_bleeding_a_red_flag(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("I'm 20 weeks pregnant, is the glute bridge ok?")
+    # Pregnancy is a situation, not a warning sign about the glute bridge.
+    assert "warning sign" not in session.ask("how many sets?").text
+    reply = session.ask("I've had some bleeding today")
+    assert reply.red_flag is not None and reply.red_flag.category == "pregnancy_warning"
+    assert reply.text.startswith("Stop exercising now and contact the midwife")
+    assert "maternity" in reply.text
+    # The same words without the pregnancy on record, or about someone else, are no flag.
+    assert coach.session().ask("I've had some bleeding today").red_flag is None
+    resumed = coach.session(session.to_dict())
+    assert resumed.ask("a bit of spotting since yesterday").red_flag is not None
+    other = coach.session()
+    other.ask("I'm 20 weeks pregnant")
+    assert other.ask("my friend has some bleeding").red_flag is None

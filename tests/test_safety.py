@@ -378,3 +378,11 @@ def test_a_situation_is_not_called_a_sign_of_something(coach: Coach) -> None:
         assert reply.red_flag is not None
         assert coach.screen.categories[reply.red_flag.category].situation
         assert "can be a sign of something" not in reply.text
+
+
+def test_a_category_may_replace_the_where_and_past_episode_lines(coach: Coach) -> None:
+    now = coach.ask("pregnant and bleeding after hip thrusts").text
+    assert "maternity assessment unit" in now and "urgent GP" not in now
+    past = coach.ask("im pregnant and had a bit of bleeding last week").text
+    assert past.startswith("Because this happened, tell the midwife")
+    assert "that leg" not in past
