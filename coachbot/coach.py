@@ -77,6 +77,9 @@ class Turn:
     truncated: bool
     query: Query
     """The words left after the names, as the matcher read them."""
+    conditions: tuple[tuple[str, str], ...] = ()
+    """The health conditions named, each with how it was spoken of ("current", "negated",
+    "third_party"...: the screen's contexts)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,9 @@ class Context:
     other: str | None = None
     """The exercise last compared with ``exercise``: "which is harder?" and "the other one"
     after "nordics vs ghr" mean that pair."""
+    asked: tuple[str, ...] = ()
+    """The conditions the last injury question named: "and for hip thrusts?" after "is the
+    ghr ok with bad knees?" is about knees too."""
 
 
 def _prose_words(exercises: Mapping[str, Exercise], files: IntentFiles) -> set[str]:
@@ -174,8 +180,9 @@ class Coach:
         self.example_lines = files.lines
         # Every template is parsed and its names checked now, so bad data fails here, not
         # mid-conversation; turning them into code waits for first use, which halves load time.
-        self._personalised: set[str] = set()
-        """Intents whose answer reads the user's profile (so it beats a fixed FAQ answer)."""
+        self._personalised: dict[str, frozenset[str]] = {}
+        """Intents whose answer reads the user's profile, with the fields it reads: with one
+        of them known, the answer beats a fixed FAQ answer."""
         self._pairs: set[str] = set()
         """Intents whose answer is about two exercises (it reads ``other``)."""
         self.levelled: set[str] = set()
@@ -194,13 +201,15 @@ class Coach:
                         errors.append(exc)
                     else:
                         if kind == "response" and "profile" in names:
-                            self._personalised.add(intent.id)
+                            self._personalised[intent.id] = render.fields_read(source, "profile")
                         if kind == "response" and "other" in names:
                             self._pairs.add(intent.id)
                         if "level" in names:
                             self.levelled.add(intent.id)
                         if names & {"cautions", "asked"}:
                             self.conditional.add(intent.id)
+        self._injury_intent = min(self.conditional, default=None)
+        """What an unclear question naming an exercise asks someone with a condition."""
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._template_lock = threading.Lock()
         # Both caches hold pure results, so two threads racing to fill one entry only
@@ -398,22 +407,33 @@ class Coach:
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"a question must be a str, not {type(text).__name__}")
-            entities = self.finder.find(words(text[:MAX_CHARS]))
+            said = words(text[:MAX_CHARS])
+            entities = self.finder.find(said)
             screened.append(
                 (
                     self.screen.assess(text[:MAX_SCREEN_CHARS]),
                     entities,
                     self.matcher.query(entities.rest),
                     len(text) > MAX_CHARS,
+                    self._named_conditions(text, said),
                 )
             )
-        rankings = self.matcher.rank_queries([query for _, _, query, _ in screened], n=5)
+        rankings = self.matcher.rank_queries([query for _, _, query, _, _ in screened], n=5)
         return [
-            Turn(entities, assessment, tuple(ranking), truncated, query)
-            for (assessment, entities, query, truncated), ranking in zip(
+            Turn(entities, assessment, tuple(ranking), truncated, query, conditions)
+            for (assessment, entities, query, truncated, conditions), ranking in zip(
                 screened, rankings, strict=True
             )
         ]
+
+    def _named_conditions(self, text: str, said: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        found = self.finder.conditions(said)
+        if not found:
+            return ()
+        contexts = self.screen.contexts(text, [(a, b) for _, a, b in found])
+        return tuple(
+            dict.fromkeys((c, ctx) for (c, _, _), ctx in zip(found, contexts, strict=True))
+        )
 
     def respond(
         self, text: str, context: Context, turn: Turn | None = None
@@ -477,23 +497,24 @@ class Coach:
 
         best, context = self._choose(turn, context, notes)
         floor = MIN_SCORE - (EXERCISE_EVIDENCE if mentioned else 0.0)
-        if (
-            context.pending is not None
-            and mentioned
-            and best is not None
+        unclear = bool(
+            best is not None
             and best.example
             and (best.score < floor or self._close_call(best, turn))
-        ):
-            # "Which exercise do you have in mind?" -> "can I do nordics?": unclear on its
-            # own, but the name answers the question the last reply asked.
-            notes.append(f"the name answers the pending {context.pending}")
-            best = Match(context.pending, 1.0, "")
+        )
         if mentioned and best is not None and best.example and best.score < floor:
             # No intent is close, but the named exercise's own FAQ may have this very question
             # ("why do my hips tilt in single-leg bridges?").
             found = self._from_faq(mentioned[0], turn, best.score, level, context, notes)
             if found is not None:
                 return found
+        # "Which exercise do you have in mind?" -> "can I do nordics?", or "can I do nordics?"
+        # from someone who said they have bad knees: unclear on its own, but the name answers
+        # the question the conversation is about.
+        about = context.pending or (self._injury_intent if context.profile.conditions else None)
+        if about is not None and mentioned and unclear:
+            notes.append(f"the name answers the question the conversation is about: {about}")
+            best = Match(about, 1.0, "")
         if best is None or best.intent == OUT_OF_SCOPE or best.score < floor:
             key = "out_of_scope" if best is not None and best.intent == OUT_OF_SCOPE else None
             reply = Reply(
@@ -522,7 +543,9 @@ class Coach:
             notes.append(f"comparing {exercise} and {other} again")
         # A fixed FAQ answer cannot use what the user told us; a template that reads the
         # profile (alternatives for a home gym, cautions after an injury) answers instead.
-        personalised = context.profile != Profile() and intent.id in self._personalised
+        personalised = any(
+            getattr(context.profile, f, None) for f in self._personalised.get(intent.id, ())
+        ) or bool(self._conditions(intent.id, turn, context))
         if (
             exercise is not None
             and intent.needs_exercise
@@ -563,9 +586,11 @@ class Coach:
             )
             return reply, replace(context, intent=intent.id, pending=intent.id)
 
-        conditions = self._conditions(intent.id, turn, context.profile)
+        conditions = self._conditions(intent.id, turn, context)
         text = self._answer_text(intent, exercise, level, other, context.profile, conditions)
-        return self._final(text, intent.id, exercise, best.score, level, context, notes, other)
+        return self._final(
+            text, intent.id, exercise, best.score, level, context, notes, other, conditions
+        )
 
     @staticmethod
     def _close_call(best: Match, turn: Turn) -> bool:
@@ -657,12 +682,13 @@ class Coach:
             )
         return self.render_intent(intent.id, ex.id, level, other, profile, conditions)
 
-    def _conditions(self, intent: str, turn: Turn, profile: Profile) -> tuple[str, ...]:
-        """For an answer that depends on them, the conditions the message names, else the
-        ones the user said they have."""
+    def _conditions(self, intent: str, turn: Turn, context: Context) -> tuple[str, ...]:
+        """For an answer that depends on them, the conditions the message names, else those
+        the last injury question named, else the ones the user said they have."""
         if intent not in self.conditional:
             return ()
-        return self.finder.conditions(turn.entities.rest) or profile.conditions
+        named = tuple(dict.fromkeys(c for c, how in turn.conditions if how != "negated"))
+        return named or context.asked or context.profile.conditions
 
     def compile_all(self) -> list[DataError]:
         """Compile every template now; the problems found (syntax, unknown names)."""
@@ -756,6 +782,7 @@ class Coach:
         context: Context,
         notes: list[str],
         other: str | None = None,
+        conditions: tuple[str, ...] = (),
     ) -> tuple[Reply, Context]:
         if context.warned is not None and intent in self._coaching:
             # Muscle breakdown or chest pain is not about one exercise: no training at all.
@@ -795,6 +822,7 @@ class Coach:
             pending=intent if exercise is None and self.intents[intent].needs_exercise else None,
             warned=context.warned,
             other=other if other != now else None,
+            asked=conditions if intent in self.conditional else context.asked,
         )
         return reply, after
 
@@ -857,7 +885,7 @@ class Coach:
                         level,
                         None,
                         context.profile,
-                        self._conditions(intent, turn, context.profile),
+                        self._conditions(intent, turn, context),
                     )
                 except Exception:  # the escalation must go out whatever the coaching text does
                     log.exception("could not render %s after a red flag", intent)

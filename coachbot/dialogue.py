@@ -269,12 +269,13 @@ class Session:
         ]
         if found:
             profile = replace(profile, equipment=tuple(dict.fromkeys((*profile.equipment, *found))))
-        # Only from a question about training with a condition ("is it ok with my bad knees?",
-        # "I have a bad back"): "should I feel it in my knees?" says nothing about the knees.
+        # Only the user's own ("I have a bad back", "is it ok with my bad knees?"), from a
+        # question about training with one: "should I feel it in my knees?" says nothing about
+        # the knees, "my wife is pregnant" nothing about the user.
         best = turn.ranking[0].intent if turn.ranking else None
         conditions = (
-            self.coach.finder.conditions(turn.entities.rest)
-            if best in self.coach.conditional
+            [c for c, how in turn.conditions if how in ("current", "historical")]
+            if best in self.coach.conditional and _about_self(text)
             else ()
         )
         if conditions:
@@ -310,6 +311,7 @@ class Session:
                 },
                 "flagged": list(c.flagged),
                 "other": c.other,
+                "asked": list(c.asked),
                 "alert": _flag_state(c.alert),
                 "warned": _flag_state(c.warned),
                 "offered": list(self._offered),
@@ -328,7 +330,7 @@ def _check_state_types(state: Mapping[str, Any]) -> None:
     for key in ("exercise", "intent", "pending", "other"):
         if state.get(key) is not None and not isinstance(state[key], str):
             raise TypeError(f"{key} must be a string or null")
-    for key in ("flagged", "offered", "candidates"):
+    for key in ("flagged", "offered", "candidates", "asked"):
         _strings(state.get(key), key)
     profile = state.get("profile")
     if profile is None:
@@ -399,6 +401,9 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
         alert=alert,
         warned=warned,
         other=other,
+        asked=tuple(
+            dict.fromkeys(c for c in state.get("asked") or () if c in coach.general.conditions)
+        ),
     )
 
 

@@ -21,6 +21,10 @@ TYPO_MIN_LENGTH = 5
 """Shorter words are never corrected: too many short English words are one edit apart."""
 
 
+_FINE = frozenset({"fine", "ok", "okay", "good", "great", "healthy", "perfect"})
+"""Words that, just after a condition, say there is nothing wrong ("knees are fine")."""
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     """A span of words that names an exercise (several ids when the name is ambiguous)."""
@@ -146,18 +150,19 @@ class EntityFinder:
         self._conditions = {p: c.id for c in (conditions or {}).values() for p in c.phrases}
         self._condition_lengths = lengths_by_first_word(self._conditions)
 
-    def conditions(self, words: tuple[str, ...]) -> tuple[str, ...]:
-        """The ids of the health conditions the words name, in order ("bad knees": knee)."""
-        found: list[str] = []
+    def conditions(self, words: tuple[str, ...]) -> list[tuple[str, int, int]]:
+        """The health conditions the words name, as (id, start, end) in order ("bad knees":
+        knee); one that the next words call fine ("my knees are fine") is left out."""
+        found: list[tuple[str, int, int]] = []
         starts, phrases = self._condition_lengths, self._conditions
         for i, word in enumerate(words):
             for n in starts.get(word, ()):
                 condition = phrases.get(words[i : i + n])
                 if condition is not None:
-                    if condition not in found:
-                        found.append(condition)
+                    if _FINE.isdisjoint(words[i + n : i + n + 3]):
+                        found.append((condition, i, i + n))
                     break
-        return tuple(found)
+        return found
 
     def find(self, words: tuple[str, ...]) -> Entities:
         """Exercise mentions (longest alias first), the level, and the words left over."""

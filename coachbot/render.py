@@ -42,8 +42,24 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
+def _sentence(text: str) -> str:
+    """The text ending in a full stop (unless it ends in one, "!" or "?" already)."""
+    text = str(text)
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _kit(needs: Any) -> str:
+    """What an option needs, as a sentence to append: " Needs: a bench.", " No equipment
+    needed." for ``[]``, nothing when the data does not say."""
+    if needs is None:
+        return ""
+    return f" Needs: {join_names(needs)}." if needs else " No equipment needed."
+
+
 _ENV.filters["join_and"] = join_names
 _ENV.filters["lower_first"] = _lower_first
+_ENV.filters["sentence"] = _sentence
+_ENV.filters["kit"] = _kit
 _BLANKS = re.compile(r"\n{3,}")
 
 
@@ -75,6 +91,16 @@ def check_template(source: str, file: str, field: str, line: int | None = None) 
                 file, line, field, f"template uses unknown {kind}(s): {', '.join(missing)}"
             )
     return frozenset(read & CONTEXT_NAMES)
+
+
+def fields_read(source: str, name: str) -> frozenset[str]:
+    """The attributes a (checked) template reads of context name ``name``: ``{"equipment"}``
+    for one that uses ``profile.equipment``."""
+    return frozenset(
+        node.attr
+        for node in _ENV.parse(source).find_all(nodes.Getattr)
+        if isinstance(node.node, nodes.Name) and node.node.name == name
+    )
 
 
 def compile_template(

@@ -566,6 +566,16 @@ class SafetyScreen:
         )
         return Assessment(hits, self._verdict(hits))
 
+    def contexts(self, text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
+        """How the message speaks of each span of its words (``words(text)``): "current",
+        "negated", "hypothetical", "historical" or "third_party", by the cues that decide a
+        symptom's ("I don't have bad knees" is negated, "my wife's bad back" third party)."""
+        if not spans:
+            return []
+        fixed = self._correct_all(words(text[:MAX_CHARS]))
+        cues = self._cues(fixed, self._occurrences(fixed), frozenset())
+        return [self._context(fixed, a, b, cues) for a, b in spans]
+
     def with_signals(self, assessment: Assessment, signals: Iterable[str]) -> Assessment:
         """``assessment`` as if the message also reported these signal categories, which the
         conversation knows hold for the user (pregnancy, said earlier): "I've had some

@@ -218,19 +218,19 @@ def test_an_answer_after_a_red_flag_renders_for_a_named_exercise_too(coach: Coac
     [
         (
             "I have bad knees, can I do nordics?",
-            "Nordic hamstring curl and knee problems:",
+            "Nordic hamstring curl, with knee problems in mind:",
             "If kneeling hurts your knees",
             ("pregnancy", "lower back", "rhabdomyolysis"),
         ),
         (
             "can i do hip thrusts with a bad back",
-            "Hip thrust and back pain:",
+            "Hip thrust, with back pain in mind:",
             "With lower back pain",
             ("pregnancy", "hip bones", "knee"),
         ),
         (
             "is the glute bridge ok when pregnant",
-            "Glute bridge and pregnancy:",
+            "Glute bridge, with pregnancy in mind:",
             "In later pregnancy",
             ("hamstring strain", "knee pain", "lower back pain"),
         ),
@@ -259,7 +259,7 @@ def test_an_injury_question_naming_no_known_condition_gets_every_point(coach: Co
 def test_a_general_injury_answer_speaks_to_the_condition_named(coach: Coach) -> None:
     reply = coach.ask("is it safe for my knees")
     assert reply.intent == "injury_modification" and reply.exercise is None
-    assert "Training around knee problems:" in reply.text
+    assert "Training with knee problems in mind:" in reply.text
     assert "In pregnancy" not in reply.text
 
 
@@ -296,3 +296,10 @@ def test_sources_of_an_escalation_come_first_then_the_exercise(coach: Coach) -> 
         coach.exercises["hip-thrust"].sources
     )
     assert coach.sources(coach.ask("hello")) == ()
+
+
+def test_a_denied_condition_does_not_pick_the_points(coach: Coach) -> None:
+    reply = coach.ask("my knees are fine, but is the hip thrust ok for my back?")
+    assert "Hip thrust, with back pain in mind:" in reply.text
+    assert "knee pain" not in reply.text
+    assert "with pregnancy" not in coach.ask("i'm not pregnant, can i do hip thrusts?").text
