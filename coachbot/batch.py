@@ -56,6 +56,8 @@ MAX_QUESTION_CHARS = MAX_SCREEN_CHARS
 answers it: a symptom at the end of a long message must still escalate."""
 MAX_LINE_BYTES = 1 << 20
 """A longer input line is skipped in pieces (and reported) so that memory stays flat."""
+_READ_BLOCK = 1 << 16
+"""How much of the input is read at a time."""
 CACHE_SIZE = 20_000
 """Distinct questions whose replies are kept; the oldest go first when it is full."""
 BLOCK_SIZE = 2_048
@@ -368,47 +370,43 @@ class Row:
 def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
     """Each line's bytes, or None for a line over ``MAX_LINE_BYTES`` (skipped unread).
 
-    Lines end in LF or CRLF, or in CR alone in a file saved by an old Mac or Excel for Mac.
+    Lines end in LF or CRLF, or in CR alone in a file saved by an old Mac or Excel for Mac:
+    the first line break in the file says which. Read in blocks, so memory stays flat.
     """
-    first = True
+    data = stream.read(_READ_BLOCK)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Every line would read as one mangled question, each "answered" with a shrug.
+        raise UsageError("the input is UTF-16 text: save it as UTF-8")
+    end: bytes | None = None
+    skipping = False  # inside a line over the limit, until it ends
     while True:
-        line = stream.readline(MAX_LINE_BYTES + 1)
-        if not line:
-            return
-        if first and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
-        elif first and line.startswith((b"\xff\xfe", b"\xfe\xff")):
-            # Every line would read as one mangled question, each "answered" with a shrug.
-            raise UsageError("the input is UTF-16 text: save it as UTF-8")
-        if first and b"\r" in line and b"\n" not in line:
-            yield from _cr_lines(line, stream)
-            return
-        first = False
-        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-            while line and not line.endswith(b"\n"):
-                line = stream.readline(MAX_LINE_BYTES)
-            yield None
-            continue
-        yield line
-
-
-def _cr_lines(data: bytes, stream: BinaryIO) -> Iterator[bytes | None]:
-    """``_raw_lines`` for lines that end in CR alone; ``data`` is what has been read so far."""
-    skipping = False  # inside a line over the limit, until its CR
-    while True:
-        start = 0
-        while (end := data.find(b"\r", start)) >= 0:
-            yield None if skipping or end - start >= MAX_LINE_BYTES else data[start : end + 1]
-            skipping, start = False, end + 1
-        rest = data[start:]
-        if len(rest) >= MAX_LINE_BYTES:
-            skipping, rest = True, b""
-        block = stream.read(1 << 16)
+        end = end or _line_break(data)
+        if end is not None:
+            *lines, data = data.split(end)
+            for line in lines:
+                yield None if skipping or len(line) > MAX_LINE_BYTES else line + end
+                skipping = False
+        if len(data) > MAX_LINE_BYTES:
+            skipping, data = True, b""
+        block = stream.read(_READ_BLOCK)
         if not block:
-            if skipping or rest:
-                yield None if skipping else rest
+            if skipping or data:
+                yield None if skipping else data
             return
-        data = rest + block
+        data += block
+
+
+def _line_break(data: bytes) -> bytes | None:
+    """The line break the text uses (LF, for CRLF too, or CR alone), or None while ``data``
+    cannot tell."""
+    lf, cr = data.find(b"\n"), data.find(b"\r")
+    if cr < 0:
+        return b"\n" if lf >= 0 else None
+    if lf < 0:
+        return b"\r" if cr < len(data) - 1 else None  # a CR at the very end may start a CRLF
+    return b"\n" if lf < cr or lf == cr + 1 else b"\r"
 
 
 def _line_problem(raw: bytes | None) -> tuple[str | None, str | None]:
@@ -777,15 +775,18 @@ def count_lines(path: Path) -> int | None:
     try:
         if not path.is_file() or path.stat().st_size > COUNT_LINES_UP_TO:
             return None
+        end: bytes | None = None
         lf = cr = 0
         last = b"\n"
         with path.open("rb") as f:
             while chunk := f.read(1 << 20):
+                end = end or _line_break(chunk)
                 lf += chunk.count(b"\n")
                 cr += chunk.count(b"\r")
                 last = chunk[-1:]
-        end = b"\n" if lf or not cr else b"\r"  # CR alone ends the lines of an old Mac file
-        return (lf or cr) + (last not in (end, b"\n"))
+        if end is None:  # no line break, or a single CR at the very end
+            end = b"\r" if cr else b"\n"
+        return (lf if end == b"\n" else cr) + (last not in (end, b"\n"))
     except OSError:
         return None
 

@@ -672,3 +672,21 @@ def test_a_line_ending_in_cr_alone_over_the_limit_is_one_error_row(
         (4, None),
     ]
     assert "line longer than 50 bytes" in records[1]["error"]
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r\n", b"\r"])
+def test_the_line_limit_is_the_same_whatever_ends_the_lines(
+    monkeypatch: pytest.MonkeyPatch, end: bytes
+) -> None:
+    monkeypatch.setattr(batch, "MAX_LINE_BYTES", 40)
+    monkeypatch.setattr(batch, "_READ_BLOCK", 16)  # lines longer than a block, too
+    limit = 40 - len(end) + 1  # a CRLF line keeps its CR, so it holds one byte less
+    data = end.join([b"a" * limit, b"b" * (limit + 1), b"x" * 100, b"what is a ghr", b""])
+    rows = list(batch.read_txt(io.BytesIO(b"c" * 100 + end + data)))  # first line too long
+    assert [(r.id, r.question, r.error is None) for r in rows] == [
+        (1, None, False),
+        (2, "a" * limit, True),
+        (3, None, False),
+        (4, None, False),
+        (5, "what is a ghr", True),
+    ]
