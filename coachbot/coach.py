@@ -165,12 +165,14 @@ class Coach:
         errors: list[DataError] = []
         self.knowledge_dir, self.intents_dir = knowledge_dir, intents_dir
         files = load_intents(intents_dir, errors)
+        before = len(errors)
         self.general: General = load_general(knowledge_dir / "general.yaml", errors)
         self.exercises: Mapping[str, Exercise] = load_exercises(
             knowledge_dir / "exercises",
             errors,
             intent_ids=set(files.intents) or None,
-            condition_ids=self.general.conditions.keys(),
+            # A broken general.yaml is reported once, not as every condition an exercise uses.
+            condition_ids=self.general.conditions.keys() if len(errors) == before else None,
         )
         screen = load_safety(
             knowledge_dir / "safety.yaml", errors, _prose_words(self.exercises, files)
@@ -529,7 +531,11 @@ class Coach:
 
         if best.example and self._close_call(best, turn):  # a forced choice never is
             runner_up = next(m for m in turn.ranking[1:] if m.intent != OUT_OF_SCOPE)
-            return self._which_intent(best, runner_up, exercise, level, notes), context
+            # The exercise is settled even if the question is not: "what's easier?" next is
+            # about it.
+            return self._which_intent(best, runner_up, exercise, level, notes), replace(
+                context, exercise=exercise
+            )
 
         intent = self.intents[best.intent]
         other = mentioned[1] if len(mentioned) > 1 else None
@@ -734,14 +740,13 @@ class Coach:
             kind = "response" if exercise is not None else "general"
             template = self._template(intent_id, kind)
             ex = self.exercises[exercise] if exercise else None
-            known = [c for c in conditions if c in self.general.conditions]
-            # An exercise answers for the conditions it has points about; a general answer
-            # can speak to every condition named.
-            asked = ex.covers(known) if ex is not None else tuple(known)
+            named = [self.general.conditions[c] for c in conditions if c in self.general.conditions]
+            covered = ex.covers([c.id for c in named]) if ex is not None else ()
             context = {
                 "ex": ex,
-                "asked": [self.general.conditions[c] for c in asked],
-                "cautions": ex.cautions(asked) if ex is not None else (),
+                "asked": named,
+                "not_covered": [c for c in named if ex is not None and c.id not in covered],
+                "cautions": ex.cautions([c.id for c in named]) if ex is not None else (),
                 "level": level,
                 "other": self.exercises[other] if other else None,
                 "exercises": self._by_name,
@@ -827,13 +832,13 @@ class Coach:
         return reply, after
 
     def _told(self, context: Context) -> str:
-        """The injury (else the conditions) the user told us about, as a reminder names it;
-        the reminder's advice is the same for all, so one name is enough."""
-        if context.profile.injury:
-            return context.profile.injury
-        return render.join_names(
-            self.general.conditions[c].label for c in context.profile.conditions
-        )
+        """The conditions (else the injury) the user told us about, as a reminder names
+        them: "knee problems" says more than the screen's label for starting again after an
+        injury, and the reminder's advice is the same for all."""
+        if context.profile.conditions:
+            labels = (self.general.conditions[c].label for c in context.profile.conditions)
+            return render.join_names(labels)
+        return context.profile.injury or ""
 
     def _from_faq(
         self,

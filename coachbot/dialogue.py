@@ -253,7 +253,8 @@ class Session:
         if profile.injury:
             facts.append(f"you mentioned {profile.injury}")
         conditions = self.coach.general.conditions
-        facts.extend(f"you have {conditions[c].label}" for c in profile.conditions)
+        if profile.conditions:
+            facts.append(f"you have {join_names(conditions[c].label for c in profile.conditions)}")
         text = self.coach.messages["noted"].format(facts=join_names(facts))
         return Reply(text, level=profile.level, suggestions=self.coach.suggestion_sets["noted"])
 

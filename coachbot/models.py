@@ -114,11 +114,11 @@ class Exercise:
 
     def cautions(self, conditions: Collection[str] = ()) -> tuple[str, ...]:
         """The ``avoid_or_modify`` points for someone with ``conditions``: those about one
-        of them and those about no condition in particular. With none of them covered,
-        every point, as for a question that names no condition."""
-        wanted = set(self.covers(conditions))
-        if not wanted:
+        of them and those about no condition in particular (every point when no condition
+        is given)."""
+        if not conditions:
             return self.avoid_or_modify
+        wanted = set(self.covers(conditions))
         about = self.about or (frozenset(),) * len(self.avoid_or_modify)
         points = zip(self.avoid_or_modify, about, strict=True)
         return tuple(text for text, on in points if not on or on & wanted)

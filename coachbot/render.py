@@ -17,7 +17,7 @@ from jinja2 import nodes
 from .errors import DataError
 
 CONTEXT_NAMES = frozenset(
-    {"ex", "level", "other", "exercises", "profile", "safety", "asked", "cautions"}
+    {"ex", "level", "other", "exercises", "profile", "safety", "asked", "not_covered", "cautions"}
 )
 """The names a template may use; see docs/data-format.md."""
 

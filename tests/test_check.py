@@ -157,3 +157,13 @@ def test_a_caution_about_an_unknown_condition_is_reported_with_its_line(
         re.search(r"glute-bridge\.yaml:\d+: avoid_or_modify\[0\]\.about: must be a list", p)
         for p in problems
     ), problems
+
+
+def test_a_broken_general_yaml_is_one_problem_not_one_per_condition_used(
+    data: tuple[Path, Path],
+) -> None:
+    knowledge, intents = data
+    _replace(knowledge / "general.yaml", "synonyms:", "synonymz:")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any("synonymz" in p for p in problems), problems
+    assert not any("unknown condition" in p for p in problems), problems

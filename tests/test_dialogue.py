@@ -461,3 +461,10 @@ def test_a_profile_fact_an_answer_does_not_use_leaves_the_faq_answer(coach: Coac
     session = coach.session()
     session.ask("I'm a beginner")
     assert session.ask(question).text == coach.ask(question).text
+
+
+def test_a_which_question_turn_keeps_the_exercise(coach: Coach) -> None:
+    session = coach.session()
+    assert session.ask("can I do single leg deadlifts?").intent is None  # which question?
+    reply = session.ask("what's an easier version?")
+    assert (reply.intent, reply.exercise) == ("easier_variation", "single-leg-deadlift")

@@ -38,6 +38,6 @@ def test_cautions_keep_the_points_for_the_conditions_and_for_everyone(coach):
     assert ex.cautions(("knee",)) == ("knees", "knees and hips", "everyone")
     assert ex.cautions(("hip", "back")) == ("back", "knees and hips", "everyone")
     assert ex.covers(("pregnancy", "hip")) == ("hip",)
-    # Nothing about the condition asked (or nothing asked): every point, as before.
-    assert ex.cautions(("pregnancy",)) == ex.avoid_or_modify
+    # Nothing about the condition asked: the points for everyone; nothing asked: all of them.
+    assert ex.cautions(("pregnancy",)) == ("everyone",)
     assert ex.cautions() == ex.avoid_or_modify
