@@ -312,3 +312,16 @@ def test_a_denied_condition_does_not_pick_the_points(coach: Coach) -> None:
     assert "Hip thrust, with back pain in mind:" in reply.text
     assert "knee pain" not in reply.text
     assert "with pregnancy" not in coach.ask("i'm not pregnant, can i do hip thrusts?").text
+
+
+@pytest.mark.parametrize(
+    "text", ["my back's been playing up lately", "my balance isn't great", "i have bad knees"]
+)
+def test_a_condition_said_in_everyday_words_is_an_injury_question(coach: Coach, text: str) -> None:
+    assert coach.ask(text).intent == "injury_modification"
+
+
+def test_sciatica_signposts_and_then_gives_the_back_points(coach: Coach) -> None:
+    reply = coach.ask("is it ok to do hip thrusts with sciatica?")
+    assert reply.red_flag is not None and reply.red_flag.category == "nerve_symptoms"
+    assert "Hip thrust, with back pain in mind:" in reply.text
