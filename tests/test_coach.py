@@ -325,3 +325,13 @@ def test_sciatica_signposts_and_then_gives_the_back_points(coach: Coach) -> None
     reply = coach.ask("is it ok to do hip thrusts with sciatica?")
     assert reply.red_flag is not None and reply.red_flag.category == "nerve_symptoms"
     assert "Hip thrust, with back pain in mind:" in reply.text
+
+
+def test_which_exercise_for_the_glutes_lists_them_easiest_first(coach: Coach) -> None:
+    reply = coach.ask("what exercises can I do for my glutes?")
+    assert reply.intent == "recommend"
+    glutes = next(line for line in reply.text.splitlines() if line.startswith("- Glutes:"))
+    assert glutes.index("Glute bridge (beginner)") < glutes.index("Hip thrust (intermediate)")
+    assert "Nordic hamstring curl" not in glutes
+    hamstrings = next(line for line in reply.text.splitlines() if line.startswith("- Hamstrings:"))
+    assert "Nordic hamstring curl (advanced)" in hamstrings
