@@ -468,3 +468,11 @@ def test_a_which_question_turn_keeps_the_exercise(coach: Coach) -> None:
     assert session.ask("can I do single leg deadlifts?").intent is None  # which question?
     reply = session.ask("what's an easier version?")
     assert (reply.intent, reply.exercise) == ("easier_variation", "single-leg-deadlift")
+
+
+def test_when_every_version_needs_kit_the_answer_says_so(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("i train at home with no bench")
+    reply = session.ask("how do i make hip thrusts harder")
+    assert "Each of these needs some kit" in reply.text
+    assert "Each of these needs some kit" not in coach.ask("how do i make hip thrusts harder").text
