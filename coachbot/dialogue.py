@@ -241,9 +241,13 @@ class Session:
             # "beginner": after "how many reps?" that question at this level (the coach sees
             # to it); after anything else, noted like "I'm a beginner".
             return context.intent not in self.coach.levelled
-        if "?" in text or turn.entities.mentions:
+        if turn.entities.mentions:
             return False
-        return self.coach.general.question_words.isdisjoint(content_words(text))
+        return not self._asks(text)
+
+    def _asks(self, text: str) -> bool:
+        """Whether the message asks something (a "?" or a question word)."""
+        return "?" in text or not self.coach.general.question_words.isdisjoint(content_words(text))
 
     def _noted(self, profile: Profile) -> Reply:
         facts = []
@@ -270,13 +274,14 @@ class Session:
         ]
         if found:
             profile = replace(profile, equipment=tuple(dict.fromkeys((*profile.equipment, *found))))
-        # Only the user's own ("I have a bad back", "is it ok with my bad knees?"), from a
-        # question about training with one: "should I feel it in my knees?" says nothing about
-        # the knees, "my wife is pregnant" nothing about the user.
+        # Only the user's own ("I have a bad back", "25 weeks pregnant here", "is it ok with my
+        # bad knees?"), told as such or in a question about training with one: "should I feel
+        # it in my knees?" says nothing about the knees, "my wife is pregnant" nothing about
+        # the user.
         best = turn.ranking[0].intent if turn.ranking else None
         conditions = (
             [c for c, how in turn.conditions if how in ("current", "historical")]
-            if best in self.coach.conditional and _about_self(text)
+            if _about_self(text) and (best in self.coach.conditional or not self._asks(text))
             else ()
         )
         if conditions:

@@ -476,3 +476,29 @@ def test_when_every_version_needs_kit_the_answer_says_so(coach: Coach) -> None:
     reply = session.ask("how do i make hip thrusts harder")
     assert "Each of these needs some kit" in reply.text
     assert "Each of these needs some kit" not in coach.ask("how do i make hip thrusts harder").text
+
+
+@pytest.mark.parametrize(
+    ("told", "later", "category"),
+    [
+        (
+            "I had a hip replacement last year",
+            "it popped when i did one and now it feels weird",
+            "dislocation",
+        ),
+        (
+            "I had a baby 2 weeks ago",
+            "bleeding got heavy again after the bridges",
+            "heavy_bleeding_birth",
+        ),
+        ("25 weeks pregnant here", "headache and my eyes are blurry", "pregnancy_warning"),
+    ],
+)
+def test_a_condition_told_earlier_changes_how_a_later_symptom_is_read(
+    coach: Coach, told: str, later: str, category: str
+) -> None:
+    session = coach.session()
+    session.ask(told)
+    assert coach.ask(later).red_flag is None or coach.ask(later).red_flag.category != category
+    reply = session.ask(later)
+    assert reply.red_flag is not None and reply.red_flag.category == category

@@ -386,3 +386,46 @@ def test_a_category_may_replace_the_where_and_past_episode_lines(coach: Coach) -
     past = coach.ask("im pregnant and had a bit of bleeding last week").text
     assert past.startswith("Because this happened, tell the midwife")
     assert "that leg" not in past
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "severity"),
+    [
+        (
+            "had my baby 3 weeks ago and now bleeding heavy, soaking a pad in an hour",
+            "heavy_bleeding_birth",
+            "emergency",
+        ),
+        ("banged my head on the rack, threw up twice since", "head_injury_serious", "emergency"),
+        ("ankle rolled and theres bone sticking out", "deformity", "emergency"),
+        (
+            "sudden worst headache of my life while straining on a hip thrust",
+            "sudden_headache",
+            "emergency",
+        ),
+        ("i have a knee replacement and during bridges it gave way", "dislocation", "emergency"),
+        ("had a c section and now my scar is red and leaking", "postnatal_warning", "urgent"),
+    ],
+)
+def test_combinations_raise_the_new_emergencies(
+    coach: Coach, text: str, category: str, severity: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.category, flag.severity) == (category, severity)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do i get a better glute contraction on hip thrusts, im pregnant",
+        "im pregnant, do i need someone spotting me on heavy hip thrusts",
+        "I want ripped glutes, hip thrusts or bridges?",
+        "torn between hip thrusts and glute bridges",
+        "my hips pop when i do bridges, no pain",
+        "bump the weight up each week?",
+    ],
+)
+def test_training_words_that_look_like_symptoms_do_not_escalate(coach: Coach, text: str) -> None:
+    # Being pregnant is signposted once; the training words add nothing to it.
+    flag = coach.screen.screen(text)
+    assert flag is None or flag.category == "return_after_injury"
