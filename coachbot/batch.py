@@ -389,7 +389,8 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
                 yield None if skipping or len(line) > MAX_LINE_BYTES else line + end
                 skipping = False
         if len(data) > MAX_LINE_BYTES:
-            skipping, data = True, b""
+            # Only a CR that may start a CRLF (or end the line) is kept of what is skipped.
+            skipping, data = True, data[-1:] if data.endswith(b"\r") else b""
         block = stream.read(_READ_BLOCK)
         if not block:
             if skipping or data:
@@ -399,14 +400,15 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
 
 
 def _line_break(data: bytes) -> bytes | None:
-    """The line break the text uses (LF, for CRLF too, or CR alone), or None while ``data``
+    """The line break the text uses: LF (for CRLF too) when there is one, CR alone only in
+    text with no LF at all (a stray CR stays inside its line), or None while ``data``
     cannot tell."""
-    lf, cr = data.find(b"\n"), data.find(b"\r")
-    if cr < 0:
-        return b"\n" if lf >= 0 else None
-    if lf < 0:
-        return b"\r" if cr < len(data) - 1 else None  # a CR at the very end may start a CRLF
-    return b"\n" if lf < cr or lf == cr + 1 else b"\r"
+    if b"\n" in data:
+        return b"\n"
+    cr = data.find(b"\r")
+    if cr < 0 or cr == len(data) - 1:  # a CR at the very end may start a CRLF
+        return None
+    return b"\r"
 
 
 def _line_problem(raw: bytes | None) -> tuple[str | None, str | None]:

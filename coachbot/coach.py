@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("coachbot")
 
+_PAST = frozenset({"was", "were"})
+"""A word just before a condition that puts it in the past ("I was pregnant")."""
+
 MIN_SCORE = 0.32
 """Below this intent score the coach says it did not understand (``intent=None``)."""
 AMBIGUITY_MARGIN = 0.01
@@ -78,8 +81,8 @@ class Turn:
     query: Query
     """The words left after the names, as the matcher read them."""
     conditions: tuple[tuple[str, str], ...] = ()
-    """The health conditions named, each with how it was spoken of ("current", "negated",
-    "third_party"...: the screen's contexts)."""
+    """The health conditions named, each with how it was spoken of: the screen's contexts
+    ("current", "negated", "third_party"...) or "over" ("I was pregnant")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,7 +420,7 @@ class Coach:
                     entities,
                     self.matcher.query(entities.rest),
                     len(text) > MAX_CHARS,
-                    self._named_conditions(text, said),
+                    self._named_conditions(text, said, entities),
                 )
             )
         rankings = self.matcher.rank_queries([query for _, _, query, _, _ in screened], n=5)
@@ -428,13 +431,30 @@ class Coach:
             )
         ]
 
-    def _named_conditions(self, text: str, said: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-        found = self.finder.conditions(said)
+    def _named_conditions(
+        self, text: str, said: tuple[str, ...], entities: Entities
+    ) -> tuple[tuple[str, str], ...]:
+        # Not inside an exercise's name: the "hip" of "hip thrusts" is no hip problem.
+        names = [(m.start, m.end) for m in entities.mentions]
+        found = [
+            (c, a, b)
+            for c, a, b in self.finder.conditions(said)
+            if not any(a < end and start < b for start, end in names)
+        ]
         if not found:
             return ()
         contexts = self.screen.contexts(text, [(a, b) for _, a, b in found])
+        # "I was pregnant last year, can I do them now?": the "now" is about the training.
         return tuple(
-            dict.fromkeys((c, ctx) for (c, _, _), ctx in zip(found, contexts, strict=True))
+            dict.fromkeys(
+                (
+                    c,
+                    "over"
+                    if ctx in ("current", "historical") and a and said[a - 1] in _PAST
+                    else ctx,
+                )
+                for (c, a, _), ctx in zip(found, contexts, strict=True)
+            )
         )
 
     def respond(
@@ -486,11 +506,7 @@ class Coach:
         exercise = mentioned[0] if mentioned else context.exercise
         notes: list[str] = []
 
-        signals = [self.general.conditions[c].signal for c in context.profile.conditions]
-        if any(signals):
-            # "I'm 20 weeks pregnant" earlier makes "I've had some bleeding" a red flag now.
-            assessment = self.screen.with_signals(turn.assessment, filter(None, signals))
-            turn = replace(turn, assessment=assessment)
+        turn = self.screened(turn, context.profile)
         flag = turn.assessment.red_flag
         if flag is not None:
             return self._red_flag_reply(flag, turn, exercise, level, context)
@@ -688,13 +704,22 @@ class Coach:
             )
         return self.render_intent(intent.id, ex.id, level, other, profile, conditions)
 
+    def screened(self, turn: Turn, profile: Profile) -> Turn:
+        """``turn`` with the screen's verdict given what the user told us: "I'm 20 weeks
+        pregnant" earlier makes "I've had some bleeding" a red flag now."""
+        signals = [self.general.conditions[c].signal for c in profile.conditions]
+        if not any(signals):
+            return turn
+        assessment = self.screen.with_signals(turn.assessment, [s for s in signals if s])
+        return replace(turn, assessment=assessment)
+
     def _conditions(self, intent: str, turn: Turn, context: Context) -> tuple[str, ...]:
-        """For an answer that depends on them, the conditions the message names, else those
-        the last injury question named, else the ones the user said they have."""
+        """For an answer that depends on them, the conditions the message names, else the
+        ones the user said they have, else those the last injury question named."""
         if intent not in self.conditional:
             return ()
         named = tuple(dict.fromkeys(c for c, how in turn.conditions if how != "negated"))
-        return named or context.asked or context.profile.conditions
+        return named or context.profile.conditions or context.asked
 
     def compile_all(self) -> list[DataError]:
         """Compile every template now; the problems found (syntax, unknown names)."""
@@ -963,6 +988,10 @@ class Coach:
 
     def _question(self, intent: str, exercise: str | None) -> str:
         options = self.suggestions.get(intent)
+        if not options and intent in self.intents:
+            # No phrasing on file: the intent's first example, as a question.
+            example = self.intents[intent].examples[0].replace("{exercise}", "{name}")
+            options = (example[:1].upper() + example[1:].rstrip("?") + "?",)
         if not options:
             return intent.replace("_", " ")
         if exercise is None:

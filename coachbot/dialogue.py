@@ -235,7 +235,10 @@ class Session:
 
     def _only_about_self(self, text: str, turn: Turn, context: Context) -> bool:
         """A statement that told us something about the user and asked nothing."""
-        if context.profile == self._context.profile or turn.assessment.red_flag is not None:
+        if (
+            context.profile == self._context.profile
+            or self.coach.screened(turn, context.profile).assessment.red_flag is not None
+        ):
             return False
         if self.coach.only_a_level(turn.entities):
             # "beginner": after "how many reps?" that question at this level (the coach sees
@@ -278,12 +281,16 @@ class Session:
         # bad knees?"), told as such or in a question about training with one: "should I feel
         # it in my knees?" says nothing about the knees, "my wife is pregnant" nothing about
         # the user.
+        # One the screen uses (pregnancy, a replaced joint) is remembered from any mention of
+        # one's own; "I was pregnant last year" is over, not kept.
         best = turn.ranking[0].intent if turn.ranking else None
-        conditions = (
-            [c for c, how in turn.conditions if how in ("current", "historical")]
-            if _about_self(text) and (best in self.coach.conditional or not self._asks(text))
-            else ()
-        )
+        told = _about_self(text) and (best in self.coach.conditional or not self._asks(text))
+        known = self.coach.general.conditions
+        conditions = [
+            c
+            for c, how in turn.conditions
+            if _about_self(text) and how in ("current", "historical") and (told or known[c].signal)
+        ]
         if conditions:
             profile = replace(
                 profile, conditions=tuple(dict.fromkeys((*profile.conditions, *conditions)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from .models import Condition, Exercise
-from .normalize import Corrector, content_words, lengths_by_first_word, remember
+from .normalize import PUNCTUATION, Corrector, content_words, lengths_by_first_word, remember
 
 TYPO_MIN_SCORE = 82.0
 """A word is read as an alias word when RapidFuzz's ratio reaches this (e.g. "nordik")."""
@@ -161,10 +161,20 @@ class EntityFinder:
             for n in starts.get(word, ()):
                 condition = phrases.get(words[i : i + n])
                 if condition is not None:
-                    if _FINE.isdisjoint(words[i + n : i + n + 3]):
+                    if not self._called_fine(words, i + n):
                         found.append((condition, i, i + n))
                     break
         return found
+
+    @staticmethod
+    def _called_fine(words: tuple[str, ...], at: int) -> bool:
+        """Whether the next few words of the clause say it is fine ("knees are fine")."""
+        for word in words[at : at + 3]:
+            if word in PUNCTUATION:
+                return False
+            if word in _FINE:
+                return True
+        return False
 
     def find(self, words: tuple[str, ...]) -> Entities:
         """Exercise mentions (longest alias first), the level, and the words left over."""

@@ -103,6 +103,9 @@ class Category:
     maternity unit in pregnancy)."""
     historical: str = ""
     """Replaces the tier's line for a past episode, for the same reason."""
+    bystander: str = ""
+    """Replaces ``first`` (or the tier's line) for someone else's symptom, where ``first``
+    speaks to the user ("Stop exercising now and don't train again today")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +254,7 @@ class SafetyScreen:
                 c.get("first", ""),
                 c.get("where", ""),
                 c.get("historical", ""),
+                c.get("bystander", ""),
             )
         self.combinations = tuple(
             Combination(c["category"], tuple(c["all_of"]), tuple(c.get("any_of") or ()))
@@ -608,6 +612,10 @@ class SafetyScreen:
                 not combo.any_of or not present.isdisjoint(combo.any_of)
             ):
                 involved = [h for h in live if h.category in (*combo.all_of, *combo.any_of)]
+                if any(h.context == REMEMBERED for h in involved) and all(
+                    h.context in (REMEMBERED, "third_party") for h in involved
+                ):
+                    continue  # the user's pregnancy and a friend's bleeding are no combination
                 context = self._combined_context(involved)
                 candidates.append(self._rank(combo.category, context))
         for hit in live:
@@ -646,7 +654,7 @@ class SafetyScreen:
         category = self.categories[flag.category]
         tier = self.tiers[flag.severity]
         if flag.context == "third_party":
-            lines = [category.first or tier.bystander]
+            lines = [category.bystander or category.first or tier.bystander]
         elif flag.context == "historical":
             # Nothing to stop: what it was is what decides the next step (chest pain last
             # year still means a doctor before training, not a physio for "that leg").
@@ -698,6 +706,7 @@ SAFETY = schema.Obj(
                     "first": schema.Text(),
                     "where": schema.Text(),
                     "historical": schema.Text(),
+                    "bystander": schema.Text(),
                     "situation": schema.Flag(),
                 },
             ),

@@ -690,3 +690,23 @@ def test_the_line_limit_is_the_same_whatever_ends_the_lines(
         (4, None, False),
         (5, "what is a ghr", True),
     ]
+
+
+def test_a_stray_cr_in_an_lf_file_stays_inside_its_line() -> None:
+    data = b"how do i do a nordic curl\rplease\nhow many sets\nwhat muscles\n"
+    rows = list(batch.read_txt(io.BytesIO(data)))
+    assert [r.question for r in rows] == [
+        "how do i do a nordic curl\rplease",
+        "how many sets",
+        "what muscles",
+    ]
+
+
+def test_a_cr_file_whose_first_line_is_too_long_keeps_the_next_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(batch, "MAX_LINE_BYTES", 40)
+    monkeypatch.setattr(batch, "_READ_BLOCK", 16)
+    data = b"x" * 47 + b"\rhow many sets\r"  # the CR falls at the very end of a block
+    rows = list(batch.read_txt(io.BytesIO(data)))
+    assert [(r.id, r.question) for r in rows] == [(1, None), (2, "how many sets")]

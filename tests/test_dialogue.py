@@ -502,3 +502,43 @@ def test_a_condition_told_earlier_changes_how_a_later_symptom_is_read(
     assert coach.ask(later).red_flag is None or coach.ask(later).red_flag.category != category
     reply = session.ask(later)
     assert reply.red_flag is not None and reply.red_flag.category == category
+
+
+def test_a_statement_does_not_swallow_a_symptom_a_pregnancy_makes_a_red_flag(
+    coach: Coach,
+) -> None:
+    session = coach.session()
+    session.ask("im pregnant")
+    reply = session.ask("I'm a beginner and I've had some bleeding today")
+    assert reply.red_flag is not None and reply.red_flag.category == "pregnancy_warning"
+
+
+@pytest.mark.parametrize(
+    ("told", "kept"),
+    [
+        ("I'm pregnant, how many sets of glute bridges should I do?", ["pregnancy"]),
+        ("I have a bad back, ok to do hip thrusts?", ["back"]),
+        ("I was pregnant last year, can I do hip thrusts now?", []),
+        ("is it safe to do my hip thrusts?", []),
+        ("got a new hip thrust PR, how do I progress?", []),
+    ],
+)
+def test_what_is_remembered_of_a_condition(coach: Coach, told: str, kept: list[str]) -> None:
+    session = coach.session()
+    session.ask(told)
+    assert session.to_dict()["profile"]["conditions"] == kept
+
+
+def test_the_users_own_condition_beats_one_asked_about_for_someone_else(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("I have bad knees")
+    session.ask("my wife has a bad back, is the hip thrust ok for her?")
+    reply = session.ask("can I do nordics with my condition?")
+    assert "Nordic hamstring curl, with knee problems in mind:" in reply.text
+
+
+def test_a_remembered_pregnancy_does_not_make_a_friends_symptom_the_users(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("im pregnant")
+    reply = session.ask("my friend is bleeding. my knee popped.")
+    assert reply.red_flag is not None and reply.red_flag.category == "joint_injury"

@@ -109,3 +109,10 @@ def test_health_conditions_are_found_as_whole_phrases(
     coach: Coach, text: str, conditions: tuple[str, ...]
 ) -> None:
     assert tuple(c for c, _, _ in coach.finder.conditions(words(text))) == conditions
+
+
+def test_fine_counts_only_in_the_same_clause(coach: Coach) -> None:
+    assert [c for c, _, _ in coach.finder.conditions(words("I have a bad back, ok to do it?"))] == [
+        "back"
+    ]
+    assert coach.finder.conditions(words("my back is fine")) == []

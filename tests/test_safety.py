@@ -429,3 +429,24 @@ def test_training_words_that_look_like_symptoms_do_not_escalate(coach: Coach, te
     # Being pregnant is signposted once; the training words add nothing to it.
     flag = coach.screen.screen(text)
     assert flag is None or flag.category == "return_after_injury"
+
+
+def test_a_bystander_gets_the_bystander_line_not_the_users(coach: Coach) -> None:
+    text = coach.ask("my training partner fell and hit his head").text
+    assert text.startswith("Get them to stop, stay with them")
+    assert "Get her to stop exercising" in coach.ask("my wife is pregnant and bleeding").text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "new knee sleeves gave me blisters",
+        "the ghr pin popped out mid set",
+        "should I do fewer movements per workout and more sets?",
+        "hip thrusts gave me a great pump",
+        "I rolled the barbell over my hips",
+        "I heard my knees crunching during bridges",
+    ],
+)
+def test_kit_and_training_talk_is_no_joint_injury(coach: Coach, text: str) -> None:
+    assert coach.screen.screen(text) is None
