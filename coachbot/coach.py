@@ -434,13 +434,11 @@ class Coach:
     def _named_conditions(
         self, text: str, said: tuple[str, ...], entities: Entities
     ) -> tuple[tuple[str, str], ...]:
-        # Not inside an exercise's name: the "hip" of "hip thrusts" is no hip problem.
-        names = [(m.start, m.end) for m in entities.mentions]
-        found = [
-            (c, a, b)
-            for c, a, b in self.finder.conditions(said)
-            if not any(a < end and start < b for start, end in names)
-        ]
+        found = self.finder.conditions(said)
+        if found and entities.mentions:
+            # Not inside an exercise's name: the "hip" of "hip thrusts" is no hip problem.
+            names = [(m.start, m.end) for m in entities.mentions]
+            found = [f for f in found if not any(f[1] < e and s < f[2] for s, e in names)]
         if not found:
             return ()
         contexts = self.screen.contexts(text, [(a, b) for _, a, b in found])
@@ -515,11 +513,6 @@ class Coach:
 
         best, context = self._choose(turn, context, notes)
         floor = MIN_SCORE - (EXERCISE_EVIDENCE if mentioned else 0.0)
-        unclear = bool(
-            best is not None
-            and best.example
-            and (best.score < floor or self._close_call(best, turn))
-        )
         if mentioned and best is not None and best.example and best.score < floor:
             # No intent is close, but the named exercise's own FAQ may have this very question
             # ("why do my hips tilt in single-leg bridges?").
@@ -530,7 +523,13 @@ class Coach:
         # from someone who said they have bad knees: unclear on its own, but the name answers
         # the question the conversation is about.
         about = context.pending or (self._injury_intent if context.profile.conditions else None)
-        if about is not None and mentioned and unclear:
+        if (
+            about is not None
+            and mentioned
+            and best is not None
+            and best.example
+            and (best.score < floor or self._close_call(best, turn))
+        ):
             notes.append(f"the name answers the question the conversation is about: {about}")
             best = Match(about, 1.0, "")
         if best is None or best.intent == OUT_OF_SCOPE or best.score < floor:
