@@ -194,6 +194,7 @@ class Coach:
         """Intents whose answer depends on the level (a level alone asks them again)."""
         self.conditional: set[str] = set()
         """Intents whose answer depends on the health conditions the question names."""
+        self._cautions_read: set[str] = set()
         for intent in self.intents.values():
             for kind in ("response", "general"):
                 source = getattr(intent, kind)
@@ -213,7 +214,12 @@ class Coach:
                             self.levelled.add(intent.id)
                         if names & {"cautions", "asked"}:
                             self.conditional.add(intent.id)
-        self._injury_intent = min(self.conditional, default=None)
+                        if "cautions" in names:
+                            self._cautions_read.add(intent.id)
+        # The one whose answer lists the cautions (ties by id, so the choice is stable).
+        self._injury_intent = min(
+            self.conditional, key=lambda i: (i not in self._cautions_read, i), default=None
+        )
         """What an unclear question naming an exercise asks someone with a condition."""
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._template_lock = threading.Lock()
