@@ -450,3 +450,21 @@ def test_a_bystander_gets_the_bystander_line_not_the_users(coach: Coach) -> None
 )
 def test_kit_and_training_talk_is_no_joint_injury(coach: Coach, text: str) -> None:
     assert coach.screen.screen(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("postnatal 8 weeks, feeling of heaviness down below when i do bridges", "pelvic_floor"),
+        ("my ankle rolled and now its fat and bruised", "joint_injury"),
+        ("knocked my head on the rack and now im being sick", "head_injury_serious"),
+        ("bumped my head, headache is worse now", "head_injury_serious"),
+    ],
+)
+def test_more_ways_of_saying_it(coach: Coach, text: str, category: str) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and flag.category == category
+
+
+def test_knees_rolling_in_is_form_talk(coach: Coach) -> None:
+    assert coach.screen.screen("my knees rolled in on the hip thrust") is None
