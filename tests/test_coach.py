@@ -335,3 +335,15 @@ def test_which_exercise_for_the_glutes_lists_them_easiest_first(coach: Coach) ->
     assert "Nordic hamstring curl" not in glutes
     hamstrings = next(line for line in reply.text.splitlines() if line.startswith("- Hamstrings:"))
     assert "Nordic hamstring curl (advanced)" in hamstrings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my glutes are a bit sore, should i still train today",
+        "hamstrings sore but no swelling or hard lumps please",
+        "does foam rolling help hamstring soreness?",
+    ],
+)
+def test_plain_muscle_soreness_is_still_soreness(coach: Coach, text: str) -> None:
+    assert coach.ask(text).intent == "soreness"
