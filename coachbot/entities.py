@@ -158,12 +158,15 @@ class EntityFinder:
         if starts.keys().isdisjoint(words):
             return found  # most messages: one pass in C instead of a loop
         for i, word in enumerate(words):
+            # Each condition a phrase starting here names, longest phrase first: "knee
+            # replacement" is a replaced joint and a knee.
+            here: set[str] = set()
             for n in starts.get(word, ()):
                 condition = phrases.get(words[i : i + n])
-                if condition is not None:
+                if condition is not None and condition not in here:
+                    here.add(condition)
                     if not self._called_fine(words, i + n):
                         found.append((condition, i, i + n))
-                    break
         return found
 
     @staticmethod

@@ -116,3 +116,8 @@ def test_fine_counts_only_in_the_same_clause(coach: Coach) -> None:
         "back"
     ]
     assert coach.finder.conditions(words("my back is fine")) == []
+
+
+def test_a_phrase_inside_a_longer_one_counts_too(coach: Coach) -> None:
+    found = [c for c, _, _ in coach.finder.conditions(words("had a knee replacement last year"))]
+    assert found == ["joint-replacement", "knee"]
