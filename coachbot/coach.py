@@ -35,7 +35,7 @@ from .loader import (
     load_intents,
 )
 from .matcher import IntentMatcher, Match, Query
-from .models import Exercise, Intent, Profile, RedFlag, Reply
+from .models import SEVERITIES, WARNED, Exercise, Intent, Profile, RedFlag, Reply
 from .normalize import (
     MAX_CHARS,
     MAX_SCREEN_CHARS,
@@ -950,13 +950,26 @@ class Coach:
             level=level,
             notes=(f"red flag {flag.category} ({flag.severity}, {flag.context})",),
         )
-        warned = flag if flag.severity == "emergency" and flag.context == "current" else None
+        # An emergency or a same-day problem of one's own holds every later coaching answer
+        # until it is checked ("I feel dizzy", then "how many sets?"); a more severe one on
+        # record stays.
+        warned = context.warned
+        if (
+            flag.severity in WARNED
+            and flag.context == "current"
+            and not category.situation
+            and (
+                warned is None
+                or SEVERITIES.index(flag.severity) <= SEVERITIES.index(warned.severity)
+            )
+        ):
+            warned = flag
         after = replace(
             context,
             exercise=exercise or context.exercise,
             flagged=flagged,
             alert=None if category.situation else flag,  # a situation has nothing to repeat
-            warned=warned or context.warned,
+            warned=warned,
         )
         return reply, after
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
-from .models import Profile, RedFlag, Reply
+from .models import WARNED, Profile, RedFlag, Reply
 from .normalize import content_words, words
 from .render import fill, join_names
 from .schema import LEVELS
@@ -441,4 +441,4 @@ def _alert_from_state(coach: Coach, raw: Any) -> RedFlag | None:
 
 def _warned_from_state(coach: Coach, raw: Any) -> RedFlag | None:
     flag = _alert_from_state(coach, raw)
-    return flag if flag is not None and flag.severity == "emergency" else None
+    return flag if flag is not None and flag.severity in WARNED else None

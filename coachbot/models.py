@@ -10,6 +10,8 @@ from typing import Any, Literal
 Severity = Literal["emergency", "urgent", "see_professional"]
 SEVERITIES: tuple[Severity, ...] = ("emergency", "urgent", "see_professional")
 """Most to least severe."""
+WARNED: tuple[Severity, ...] = ("emergency", "urgent")
+"""Severities that, reported for oneself, hold every later coaching answer in a conversation."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,9 +191,9 @@ def test_an_answered_question_ends_the_alert_and_the_state_keeps_it_until_then(
     coach: Coach,
 ) -> None:
     session = coach.session()
-    session.ask("felt a pop in my hamstring doing nordics")
+    session.ask("my knee swelled up after leg day")
     state = json.loads(json.dumps(session.to_dict()))
-    assert state["alert"]["category"] == "hamstring_tear"
+    assert state["alert"]["category"] == "joint_swelling"
     resumed = coach.session(state)
     assert resumed.ask("what should i do?").red_flag is not None
     assert resumed.ask("which symptoms mean i should stop?").intent == "safety_info"
@@ -542,3 +542,12 @@ def test_a_remembered_pregnancy_does_not_make_a_friends_symptom_the_users(coach:
     session.ask("im pregnant")
     reply = session.ask("my friend is bleeding. my knee popped.")
     assert reply.red_flag is not None and reply.red_flag.category == "joint_injury"
+
+
+def test_a_same_day_problem_holds_the_next_coaching_answer(coach: Coach) -> None:
+    session = coach.session()
+    flag = session.ask("I feel dizzy").red_flag
+    assert flag is not None and flag.severity == "urgent"
+    reply = coach.session(session.to_dict()).ask("how many sets of hip thrusts?")
+    assert reply.intent == "sets_reps"
+    assert reply.text.startswith(coach.messages["emergency_reminder"].split("{")[0])
