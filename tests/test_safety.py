@@ -468,3 +468,19 @@ def test_more_ways_of_saying_it(coach: Coach, text: str, category: str) -> None:
 
 def test_knees_rolling_in_is_form_talk(coach: Coach) -> None:
     assert coach.screen.screen("my knees rolled in on the hip thrust") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "context"),
+    [
+        ("the scar from my knee op is oozing", "wound_problem", "current"),
+        ("he's bleeding from the scar", "wound_problem", "third_party"),
+        ("had a c section and now my scar is red and leaking", "postnatal_warning", "current"),
+    ],
+)
+def test_a_wound_that_bleeds_or_leaks_is_checked_today(
+    coach: Coach, text: str, category: str, context: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.category, flag.context) == (category, context)
+    assert flag.severity == "urgent"
