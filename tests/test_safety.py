@@ -285,12 +285,14 @@ def test_past_episode_reply_leaves_out_advice_worded_for_now(coach: Coach) -> No
 def test_a_category_may_replace_the_stop_line(coach: Coach) -> None:
     reply = coach.ask("im pregnant, can i do hip thrusts?")
     assert reply.red_flag is not None
-    assert reply.red_flag.category == "return_after_injury"
-    first = coach.screen.categories["return_after_injury"].first
+    assert reply.red_flag.category == "pregnancy_training"
+    first = coach.screen.categories["pregnancy_training"].first
     assert first
     assert reply.text.startswith(first)
-    # For someone else too: "suggest they pause that exercise" does not fit a pregnancy.
-    assert coach.ask("my client is pregnant, can she do glute bridges").text.startswith(first)
+    # For someone else, its own bystander line: "suggest they pause that exercise" does not
+    # fit a pregnancy.
+    bystander = coach.screen.categories["pregnancy_training"].bystander
+    assert coach.ask("my client is pregnant, can she do glute bridges").text.startswith(bystander)
 
 
 @pytest.mark.parametrize(
@@ -428,7 +430,7 @@ def test_combinations_raise_the_new_emergencies(
 def test_training_words_that_look_like_symptoms_do_not_escalate(coach: Coach, text: str) -> None:
     # Being pregnant is signposted once; the training words add nothing to it.
     flag = coach.screen.screen(text)
-    assert flag is None or flag.category == "return_after_injury"
+    assert flag is None or flag.category == "pregnancy_training"
 
 
 def test_a_bystander_gets_the_bystander_line_not_the_users(coach: Coach) -> None:
