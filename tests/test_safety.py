@@ -486,3 +486,18 @@ def test_a_wound_that_bleeds_or_leaks_is_checked_today(
     flag = coach.screen.screen(text)
     assert flag is not None and (flag.category, flag.context) == (category, context)
     assert flag.severity == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("I felt a pop in my back doing hip thrusts", "back_pop"),
+        ("felt a pop in the back of my thigh", "hamstring_tear"),
+        ("my back went during nordics", "back_tweak"),
+    ],
+)
+def test_a_pop_in_the_back_gets_back_advice_not_hamstring_advice(
+    coach: Coach, text: str, category: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and flag.category == category
