@@ -194,7 +194,7 @@ class Coach:
         """Intents whose answer depends on the level (a level alone asks them again)."""
         self.conditional: set[str] = set()
         """Intents whose answer depends on the health conditions the question names."""
-        self._cautions_read: set[str] = set()
+        lists_cautions: set[str] = set()
         for intent in self.intents.values():
             for kind in ("response", "general"):
                 source = getattr(intent, kind)
@@ -215,10 +215,10 @@ class Coach:
                         if names & {"cautions", "asked"}:
                             self.conditional.add(intent.id)
                         if "cautions" in names:
-                            self._cautions_read.add(intent.id)
+                            lists_cautions.add(intent.id)
         # The one whose answer lists the cautions (ties by id, so the choice is stable).
         self._injury_intent = min(
-            self.conditional, key=lambda i: (i not in self._cautions_read, i), default=None
+            self.conditional, key=lambda i: (i not in lists_cautions, i), default=None
         )
         """What an unclear question naming an exercise asks someone with a condition."""
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
@@ -570,9 +570,10 @@ class Coach:
             notes.append(f"comparing {exercise} and {other} again")
         # A fixed FAQ answer cannot use what the user told us; a template that reads the
         # profile (alternatives for a home gym, cautions after an injury) answers instead.
-        personalised = any(
+        conditions = self._conditions(intent.id, turn, context)
+        personalised = bool(conditions) or any(
             getattr(context.profile, f, None) for f in self._personalised.get(intent.id, ())
-        ) or bool(self._conditions(intent.id, turn, context))
+        )
         if (
             exercise is not None
             and intent.needs_exercise
@@ -613,7 +614,6 @@ class Coach:
             )
             return reply, replace(context, intent=intent.id, pending=intent.id)
 
-        conditions = self._conditions(intent.id, turn, context)
         text = self._answer_text(intent, exercise, level, other, context.profile, conditions)
         return self._final(
             text, intent.id, exercise, best.score, level, context, notes, other, conditions

@@ -277,20 +277,21 @@ class Session:
         ]
         if found:
             profile = replace(profile, equipment=tuple(dict.fromkeys((*profile.equipment, *found))))
-        # Only the user's own ("I have a bad back", "25 weeks pregnant here", "is it ok with my
-        # bad knees?"), told as such or in a question about training with one: "should I feel
-        # it in my knees?" says nothing about the knees, "my wife is pregnant" nothing about
-        # the user.
-        # One the screen uses (pregnancy, a replaced joint) is remembered from any mention of
-        # one's own; "I was pregnant last year" is over, not kept.
-        best = turn.ranking[0].intent if turn.ranking else None
-        told = _about_self(text) and (best in self.coach.conditional or not self._asks(text))
-        known = self.coach.general.conditions
-        conditions = [
-            c
-            for c, how in turn.conditions
-            if _about_self(text) and how in ("current", "historical") and (told or known[c].signal)
-        ]
+        # Only the user's own, told as such or in a question about training with one ("I have
+        # a bad back", "is it ok with my bad knees?"): "should I feel it in my knees?" says
+        # nothing about the knees, "my wife is pregnant" nothing about the user. One the screen
+        # uses (pregnancy, a replaced joint) is kept from any mention of one's own; "I was
+        # pregnant last year" is over.
+        conditions: list[str] = []
+        if _about_self(text):
+            best = turn.ranking[0].intent if turn.ranking else None
+            told = best in self.coach.conditional or not self._asks(text)
+            known = self.coach.general.conditions
+            conditions = [
+                c
+                for c, how in turn.conditions
+                if how in ("current", "historical") and (told or known[c].signal)
+            ]
         if conditions:
             profile = replace(
                 profile, conditions=tuple(dict.fromkeys((*profile.conditions, *conditions)))
@@ -389,15 +390,12 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
             level=level if level in LEVELS else None,
             equipment=tuple(dict.fromkeys(e for e in raw.get("equipment") or () if e in known)),
             injury=injury if injury in injuries else None,
-            conditions=tuple(
-                dict.fromkeys(
-                    c for c in raw.get("conditions") or () if c in coach.general.conditions
-                )
-            ),
+            conditions=_known_conditions(coach, raw.get("conditions")),
         )
         flagged = tuple(f for f in state.get("flagged") or () if f in coach.exercises)
         alert = _alert_from_state(coach, state.get("alert"))
         warned = _warned_from_state(coach, state.get("warned"))
+        asked = _known_conditions(coach, state.get("asked"))
         other = state.get("other")
         if other is not None and (
             other not in coach.exercises or other == exercise or not exercise
@@ -414,10 +412,13 @@ def _context_from_state(coach: Coach, state: Mapping[str, Any]) -> Context:
         alert=alert,
         warned=warned,
         other=other,
-        asked=tuple(
-            dict.fromkeys(c for c in state.get("asked") or () if c in coach.general.conditions)
-        ),
+        asked=asked,
     )
+
+
+def _known_conditions(coach: Coach, ids: Any) -> tuple[str, ...]:
+    """The condition ids of a saved state that the data defines, once each, in order."""
+    return tuple(dict.fromkeys(c for c in ids or () if c in coach.general.conditions))
 
 
 def _flag_state(flag: RedFlag | None) -> dict[str, str] | None:
