@@ -172,6 +172,7 @@ def _exercise(doc: Mapping[str, Any], file: str) -> Exercise:
         for level, p in doc["programming"].items()
     }
     eq, mu = doc["equipment"], doc["muscles"]
+    cautions = [_caution(c) for c in doc["avoid_or_modify"]]
     return Exercise(
         id=doc["id"],
         name=_text(doc["name"]),
@@ -196,7 +197,7 @@ def _exercise(doc: Mapping[str, Any], file: str) -> Exercise:
         placement=_text(doc["placement"]),
         warm_up=tuple(map(_text, doc["warm_up"])),
         feel=Feel(_text(doc["feel"]["target"]), _text(doc["feel"]["lower_back"])),
-        avoid_or_modify=tuple(_text(_caution(c)[0]) for c in doc["avoid_or_modify"]),
+        avoid_or_modify=tuple(_text(text) for text, _ in cautions),
         faq=tuple(Faq(_text(f["question"]), _text(f["answer"]), f["intent"]) for f in doc["faq"]),
         sources=tuple(map(_text, doc["sources"])),
         why_hard=_text(doc["why_hard"]) if doc.get("why_hard") else None,
@@ -205,7 +206,7 @@ def _exercise(doc: Mapping[str, Any], file: str) -> Exercise:
         cramps=_text(doc["cramps"]) if doc.get("cramps") else None,
         soreness=_text(doc["soreness"]) if doc.get("soreness") else None,
         file=file,
-        about=tuple(_caution(c)[1] for c in doc["avoid_or_modify"]),
+        about=tuple(about for _, about in cautions),
     )
 
 
