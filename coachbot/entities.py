@@ -162,7 +162,8 @@ class EntityFinder:
             # replacement" is a replaced joint and a knee.
             here: set[str] = set()
             for n in starts.get(word, ()):
-                condition = phrases.get(words[i : i + n])
+                # (A slice past the end is shorter than n and may be another phrase.)
+                condition = phrases.get(words[i : i + n]) if i + n <= len(words) else None
                 if condition is not None and condition not in here:
                     here.add(condition)
                     if not self._called_fine(words, i + n):

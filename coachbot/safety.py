@@ -40,6 +40,8 @@ GAP = 4
 """How many unrelated words ``*`` may skip inside a trigger."""
 NEGATION_REACH = 5
 """How many words a preceding negation reaches ("no" ... "numbness")."""
+NUMBER = "#"
+"""A word of a context phrase that matches any number."""
 FOLLOWING_REACH = 3
 """How many words back a following negation reaches ("numbness" ... "gone")."""
 TYPO_MIN_SCORE = 85.0
@@ -106,6 +108,10 @@ class Category:
     bystander: str = ""
     """Replaces ``first`` (or the tier's line) for someone else's symptom, where ``first``
     speaks to the user ("Stop exercising now and don't train again today")."""
+    lasting: bool = False
+    """A lasting state (a replaced joint, a pregnancy): a past cue in its clause dates the
+    state, not a symptom in another clause ("knee replacement 2 yrs ago, during bridges it
+    gave way")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +178,12 @@ class _Cues:
     terminators: frozenset[int]
     sentence_ends: tuple[int, ...]
     """Where sentence punctuation is, in order."""
+    clause: tuple[int, ...] = ()
+    """The clause number of each word (clauses end at punctuation and terminators)."""
+    claimed: frozenset[int] = frozenset()
+    """The clauses that hold a lasting state (or a span asked about)."""
+    dated_training: tuple[tuple[int, int], ...] = ()
+    """Current cues that end a question about training ("can I do nordics now?")."""
 
 
 _IRREGULAR = {"foot": "feet", "tooth": "teeth", "man": "men", "woman": "women"}
@@ -189,7 +201,13 @@ def _number_forms(word: str) -> set[str]:
 
 
 def _phrases(items: Sequence[str]) -> tuple[tuple[str, ...], ...]:
-    return tuple(w for w in (tuple(words(i)) for i in items) if w)
+    return tuple(w for w in (_phrase_words(i) for i in items) if w)
+
+
+def _phrase_words(item: str) -> tuple[str, ...]:
+    if NUMBER not in item:
+        return tuple(words(item))
+    return tuple(w for part in item.split() for w in ((NUMBER,) if part == NUMBER else words(part)))
 
 
 def _index(items: Sequence[str]) -> _PhraseIndex:
@@ -255,6 +273,7 @@ class SafetyScreen:
                 c.get("where", ""),
                 c.get("historical", ""),
                 c.get("bystander", ""),
+                bool(c.get("lasting", False)),
             )
         self.combinations = tuple(
             Combination(c["category"], tuple(c["all_of"]), tuple(c.get("any_of") or ()))
@@ -278,6 +297,7 @@ class SafetyScreen:
                 ("resolved", "resolved"),
                 ("reversals", "reversals"),
                 ("first_person", "first_person"),
+                ("training_questions", "training_questions"),
             )
         }
         self._kinds = tuple(kinds)
@@ -439,9 +459,11 @@ class SafetyScreen:
         """Where each kind of context phrase occurs: (start, end) word spans, in order."""
         spans: dict[str, list[tuple[int, int]]] = {kind: [] for kind in self._kinds}
         table = self._context_phrases
-        for i, word in enumerate(text):
+        # In a context phrase, "#" stands for any number ("knocked out # reps").
+        shaped = [NUMBER if word.isdigit() else word for word in text]
+        for i, word in enumerate(shaped):
             for n, phrases in table.get(word, ()):
-                for kind in phrases.get(tuple(text[i : i + n]), ()):
+                for kind in phrases.get(tuple(shaped[i : i + n]), ()):
                     spans[kind].append((i, i + n))
         return spans
 
@@ -459,9 +481,21 @@ class SafetyScreen:
 
     @staticmethod
     def _cues(
-        text: Sequence[str], spans: Mapping[str, list[tuple[int, int]]], literal: frozenset[int]
+        text: Sequence[str],
+        spans: Mapping[str, list[tuple[int, int]]],
+        literal: frozenset[int],
+        claimants: Iterable[tuple[int, int]] = (),
     ) -> _Cues:
+        """The context cues of a message. A past cue in the clause of one of ``claimants``
+        (lasting states, or the spans asked about) is theirs alone."""
         pseudo = spans["pseudo"]
+        terminators = frozenset(a for a, _ in spans["terminators"])
+        clause: list[int] = []
+        number = 0
+        for i, word in enumerate(text):
+            if word in PUNCTUATION or i in terminators:
+                number += 1
+            clause.append(number)
         blocked = set(literal).union(*(range(a, b) for a, b in pseudo))
         historical = spans["historical"]
 
@@ -477,17 +511,30 @@ class SafetyScreen:
         current = [
             (a, b) for a, b in spans["current"] if not any(m_a <= a < m_b for m_a, m_b in masks)
         ]
+        # "I tore my hamstring last year, can I do nordics now?": a current cue that ends a
+        # question about training dates the training, so it covers only its own clause.
+        asking = [clause[a] for a, _ in spans["training_questions"]]
+        dated = [
+            (a, b)
+            for a, b in current
+            if clause[a] in asking
+            and (b == len(text) or clause[b] != clause[a])
+            and any(q < a and clause[q] == clause[a] for q, _ in spans["training_questions"])
+        ]
         return _Cues(
             negations=live(spans["negations"]),
             following=live(spans["following"]),
             hypothetical=unless_pseudo(spans["hypothetical"]),
             historical=unless_pseudo(historical),
-            current=unless_pseudo(current),
+            current=unless_pseudo([c for c in current if c not in dated]),
             third_party=unless_pseudo(spans["third_party"]),
             reversals=tuple(spans["reversals"]),
             first_person=tuple(spans["first_person"]),
-            terminators=frozenset(a for a, _ in spans["terminators"]),
+            terminators=terminators,
             sentence_ends=tuple(i for i, w in enumerate(text) if w in _SENTENCE_END),
+            clause=tuple(clause),
+            claimed=frozenset(clause[i] for a, b in claimants for i in range(a, b)),
+            dated_training=unless_pseudo(dated),
         )
 
     @staticmethod
@@ -537,11 +584,21 @@ class SafetyScreen:
                 lo <= a and b <= hi and (a < end or "," not in text[end:a])
                 for a, b in cues.hypothetical
             )
-        if asks and not cue(cues.current):
+        own = {cues.clause[i] for i in range(start, end)}
+        # "knee replacement 2 yrs ago, during bridges it gave way": a past cue in a clause
+        # with a lasting state dates that state, not the symptoms beside it.
+        past = any(
+            lo <= a and b <= hi and (cues.clause[a] in own or cues.clause[a] not in cues.claimed)
+            for a, b in cues.historical
+        )
+        now = cue(cues.current) or any(
+            lo <= a and b <= hi and cues.clause[a] in own for a, b in cues.dated_training
+        )
+        if asks and not now:
             return "hypothetical"
         if cue(cues.third_party):
             return "third_party"
-        if cue(cues.historical) and not cue(cues.current):
+        if past and not now:
             return "historical"
         return "current"
 
@@ -563,7 +620,8 @@ class SafetyScreen:
         # A negation that is a word of any trigger match ("can not pee") or of a
         # pseudo-negation ("not sure if") is part of that phrase, not a negation.
         literal = frozenset().union(*(used for *_, used in found))
-        cues = self._cues(fixed, spans, literal)
+        lasting = [(a, b) for c, a, b, _ in found if self.categories[c].lasting]
+        cues = self._cues(fixed, spans, literal, lasting)
         hits = tuple(
             Hit(category, start, end, self._context(fixed, start, end, cues))
             for category, start, end, _ in found
@@ -577,7 +635,7 @@ class SafetyScreen:
         if not spans:
             return []
         fixed = self._correct_all(words(text[:MAX_CHARS]))
-        cues = self._cues(fixed, self._occurrences(fixed), frozenset())
+        cues = self._cues(fixed, self._occurrences(fixed), frozenset(), spans)
         return [self._context(fixed, a, b, cues) for a, b in spans]
 
     def with_signals(self, assessment: Assessment, signals: Iterable[str]) -> Assessment:
@@ -708,6 +766,7 @@ SAFETY = schema.Obj(
                     "historical": schema.Text(),
                     "bystander": schema.Text(),
                     "situation": schema.Flag(),
+                    "lasting": schema.Flag(),
                 },
             ),
             min_items=1,
@@ -728,6 +787,7 @@ SAFETY = schema.Obj(
                 "resolved": _PHRASES,
                 "reversals": _PHRASES,
                 "first_person": _PHRASES,
+                "training_questions": _PHRASES,
             },
         ),
     },

@@ -121,3 +121,9 @@ def test_fine_counts_only_in_the_same_clause(coach: Coach) -> None:
 def test_a_phrase_inside_a_longer_one_counts_too(coach: Coach) -> None:
     found = [c for c, _, _ in coach.finder.conditions(words("had a knee replacement last year"))]
     assert found == ["joint-replacement", "knee"]
+
+
+def test_a_condition_at_the_end_ends_where_the_message_does(coach: Coach) -> None:
+    # "back" starts longer phrases too; the slice past the end must not pass for one.
+    said = words("i leak when i deadlift and my back hurts")
+    assert coach.finder.conditions(said) == [("back", 7, 9)]
