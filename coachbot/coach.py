@@ -39,6 +39,7 @@ from .models import SEVERITIES, WARNED, Exercise, Intent, Profile, RedFlag, Repl
 from .normalize import (
     MAX_CHARS,
     MAX_SCREEN_CHARS,
+    PUNCTUATION,
     content_words,
     lengths_by_first_word,
     word_set,
@@ -253,6 +254,7 @@ class Coach:
             | {w for c in self.general.conditions.values() for p in c.phrases for w in p},
             not_names=self.general.other_exercises,
             conditions=self.general.conditions,
+            form_words=self.general.form_words,
         )
         self._faq_index = {
             ex_id: self.matcher.text_index([self._strip_names(f.question) for f in ex.faq])
@@ -260,6 +262,10 @@ class Coach:
         }
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self._other_lengths = lengths_by_first_word(self.general.other_exercises)
+        filler = self.general.filler
+        self._fix_questions = frozenset(
+            tuple(w for w in q if w not in filler) for q in self.general.fix_questions
+        )
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
         self._coaching = frozenset(
             i.id
@@ -642,6 +648,15 @@ class Coach:
                 follow = "overview"
             notes.append(f"a name alone: answering {follow}")
             return Match(follow, 1.0, ""), replace(context, pending=None)
+        if (
+            context.exercise is not None
+            and not ents.mentions
+            and "common_mistakes" in self.intents
+            and tuple(w for w in ents.rest if w not in PUNCTUATION and w not in self.general.filler)
+            in self._fix_questions
+        ):
+            notes.append("asks how to fix it: the exercise's mistakes and their fixes")
+            return Match("common_mistakes", 1.0, ""), context
         last = context.intent
         if last is not None and last in self.levelled and self.only_a_level(ents):
             # "beginner", "and for advanced?": the last question again, at that level.

@@ -23,6 +23,31 @@ TYPO_MIN_LENGTH = 5
 
 _FINE = frozenset({"fine", "ok", "okay", "good", "great", "healthy", "perfect"})
 """Words that, just after a condition, say there is nothing wrong ("knees are fine")."""
+_HABIT = frozenset(
+    {
+        "keep",
+        "keeps",
+        "kept",
+        "always",
+        "tend",
+        "tends",
+        "to",
+        "start",
+        "starts",
+        "started",
+        "sometimes",
+        "still",
+        "just",
+        "slightly",
+        "a",
+        "bit",
+        "little",
+        "will",
+        "would",
+        "want",
+    }
+)
+"""Words between a body part and a movement word ("hips keep dropping")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +132,7 @@ class EntityFinder:
         known_words: Iterable[str] = (),
         not_names: Iterable[tuple[str, ...]] = (),
         conditions: Mapping[str, Condition] | None = None,
+        form_words: Iterable[str] = (),
     ) -> None:
         """``not_names`` are phrases that contain a name but mean something else (the
         "leg curl" in "seated leg curl", a machine this coach does not cover): their words
@@ -149,6 +175,7 @@ class EntityFinder:
         self._fixed: dict[str, str] = {}
         self._conditions = {p: c.id for c in (conditions or {}).values() for p in c.phrases}
         self._condition_lengths = lengths_by_first_word(self._conditions)
+        self._form_words = frozenset(form_words)
 
     def conditions(self, words: tuple[str, ...]) -> list[tuple[str, int, int]]:
         """The health conditions the words name, as (id, start, end) in order ("bad knees":
@@ -166,9 +193,17 @@ class EntityFinder:
                 condition = phrases.get(words[i : i + n]) if i + n <= len(words) else None
                 if condition is not None and condition not in here:
                     here.add(condition)
-                    if not self._called_fine(words, i + n):
+                    if not self._called_fine(words, i + n) and not self._moving(words, i + n):
                         found.append((condition, i, i + n))
         return found
+
+    def _moving(self, words: tuple[str, ...], at: int) -> bool:
+        """Whether the first word after a condition's phrase, past "keep", "always" and the
+        like, describes a movement ("my hips keep dropping"): a form question."""
+        for word in words[at : at + 4]:
+            if word not in _HABIT:
+                return word in self._form_words
+        return False
 
     @staticmethod
     def _called_fine(words: tuple[str, ...], at: int) -> bool:

@@ -449,6 +449,11 @@ class General:
     """Questions that, right after an escalation, ask for it again ("what should I do?")."""
     conditions: Mapping[str, Condition] = field(default_factory=lambda: frozen_map({}))
     """Health conditions an injury question can name, by id."""
+    fix_questions: frozenset[tuple[str, ...]] = frozenset()
+    """Questions ("how do I fix it?") that, about an exercise, ask for its mistakes' fixes."""
+    form_words: frozenset[str] = frozenset()
+    """Words that after a body part describe a movement ("hips keep dropping"), not a
+    health condition."""
 
 
 def load_general(path: Path, errors: list[DataError]) -> General:
@@ -483,4 +488,6 @@ def load_general(path: Path, errors: list[DataError]) -> General:
                 for key, c in (doc.get("conditions") or {}).items()
             }
         ),
+        fix_questions=frozenset(content_words(p) for p in doc.get("fix_questions") or ()),
+        form_words=frozenset(w for p in doc.get("form_words") or () for w in words(p)),
     )

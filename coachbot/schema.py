@@ -287,6 +287,8 @@ GENERAL = Obj(
         "suggested_exercises": TEXTS,
         "question_words": TEXTS,
         "after_red_flag": TEXTS,
+        "form_words": TEXTS,
+        "fix_questions": TEXTS,
         "equipment_phrases": MapOf(ListOf(Text(), min_items=1)),
         "conditions": MapOf(
             Obj({"label": Text(), "phrases": ListOf(Text(), min_items=1)}, {"signal": Text()})

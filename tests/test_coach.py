@@ -347,3 +347,11 @@ def test_which_exercise_for_the_glutes_lists_them_easiest_first(coach: Coach) ->
 )
 def test_plain_muscle_soreness_is_still_soreness(coach: Coach, text: str) -> None:
     assert coach.ask(text).intent == "soreness"
+
+
+def test_the_which_question_offer_reads_as_plain_questions(coach: Coach) -> None:
+    reply = coach.ask("which is best")
+    assert reply.candidates == ("compare", "recommend")
+    assert reply.suggestions[0] == "How does it compare with similar exercises?"
+    assert '?"?' not in reply.text and reply.text.endswith('"')
+    assert all("{" not in s and "vs" not in s for s in reply.suggestions)

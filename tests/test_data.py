@@ -94,6 +94,15 @@ def test_every_option_says_what_it_needs(coach: Coach) -> None:
             assert option.needs is not None, (ex.id, option.name)
 
 
+def test_no_faq_answer_opens_with_a_bare_yes_or_no(coach: Coach) -> None:
+    # A FAQ also answers questions worded the other way round ("do I need a barbell?" finds
+    # "can I do them without one?"), where a leading "Yes" says the opposite.
+    for ex in coach.exercises.values():
+        for faq in ex.faq:
+            first = faq.answer.split(maxsplit=1)[0].strip(",.;:!").lower()
+            assert first not in ("yes", "no", "yeah", "nope"), (ex.id, faq.question)
+
+
 def test_an_exercise_faq_answers_its_own_question(coach: Coach) -> None:
     ex = coach.exercises["single-leg-iso-ham-raise"]
     faq = ex.faq[0]

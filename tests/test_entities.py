@@ -127,3 +127,21 @@ def test_a_condition_at_the_end_ends_where_the_message_does(coach: Coach) -> Non
     # "back" starts longer phrases too; the slice past the end must not pass for one.
     said = words("i leak when i deadlift and my back hurts")
     assert coach.finder.conditions(said) == [("back", 7, 9)]
+
+
+@pytest.mark.parametrize(
+    ("text", "conditions"),
+    [
+        ("my hips keep dropping", ()),
+        ("my knees cave in on hip thrusts", ()),
+        ("my hips tilt to one side", ()),
+        ("i keep losing balance", ()),
+        ("my hips hurt when they drop", ("hip",)),
+        ("i have poor balance", ("balance",)),
+        ("my knee hurts", ("knee",)),
+    ],
+)
+def test_a_body_part_moving_is_form_not_a_condition(
+    coach: Coach, text: str, conditions: tuple[str, ...]
+) -> None:
+    assert tuple(dict.fromkeys(c for c, _, _ in coach.finder.conditions(words(text)))) == conditions
