@@ -60,6 +60,9 @@ MIN_SCORE = 0.32
 """Below this intent score the coach says it did not understand (``intent=None``)."""
 AMBIGUITY_MARGIN = 0.01
 """When the two best intents are closer than this, the coach asks which one was meant."""
+FOLLOW_UP_SCORE = 0.5
+"""Right after the coach asked which exercise, a question naming one that scores below this
+on every intent ("can I do nordics?") is read as the answer to that question."""
 EXERCISE_EVIDENCE = 0.10
 """Naming one of our exercises is evidence the question is in scope: the minimum score is
 lowered by this much when one is named."""
@@ -540,7 +543,11 @@ class Coach:
             and mentioned
             and best is not None
             and best.example
-            and (best.score < floor or self._close_call(best, turn))
+            and (
+                best.score < floor
+                or self._close_call(best, turn)
+                or (context.pending is not None and best.score < FOLLOW_UP_SCORE)
+            )
         ):
             notes.append(f"the name answers the question the conversation is about: {about}")
             best = Match(about, 1.0, "")

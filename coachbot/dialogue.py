@@ -45,6 +45,8 @@ _YES = frozenset(
     {"yes", "yeah", "yep", "yup", "sure", "y", "correct", "right", "please", "ok", "okay"}
 )
 _SELF = frozenset({"i", "am", "im", "my", "me", "we", "here", "myself"})
+_EXPLORING = frozenset({"and", "for", "about", "what", "how", "if"})
+"""Words that make a level alone a question about that level ("and for advanced?")."""
 
 
 def _about_self(text: str) -> bool:
@@ -126,15 +128,21 @@ class Session:
                 text = picked
             self.last_text = text
             turn = self.coach.analyse(text)
-            context = self._remember_profile(text, turn, self._context)
+            exploring = self._other_level(text, turn)
+            context = self._remember_profile(text, turn, self._context, exploring)
             if self._only_about_self(text, turn, context):
                 # "I'm a beginner", "I train at home with no bench": nothing to answer yet.
                 reply = self._noted(context.profile)
             else:
                 reply, context = self.coach.respond(text, context, turn)
-            if reply.level and (reply.intent != "difficulty" or _about_self(text)):
+            if (
+                reply.level
+                and not exploring
+                and (reply.intent != "difficulty" or _about_self(text))
+            ):
                 # "I'm a beginner", "sets for a newbie": the level sticks. Asking whether an
-                # exercise suits beginners says nothing about the asker.
+                # exercise suits beginners says nothing about the asker, and neither does
+                # "and for advanced?" from someone whose level is known.
                 context = replace(context, profile=replace(context.profile, level=reply.level))
             self._context = context
             self._offered = reply.suggestions
@@ -265,9 +273,25 @@ class Session:
         text = self.coach.messages["noted"].format(facts=join_names(facts))
         return Reply(text, level=profile.level, suggestions=self.coach.suggestion_sets["noted"])
 
-    def _remember_profile(self, text: str, turn: Turn, context: Context) -> Context:
+    def _other_level(self, text: str, turn: Turn) -> bool:
+        """ "and for advanced?" from someone whose level is known: a question about another
+        level, not news about theirs (which "advanced" alone, or "I'm advanced now", is)."""
+        return (
+            self._context.profile.level is not None
+            and self.coach.only_a_level(turn.entities)
+            and not _about_self(text)
+            and not _EXPLORING.isdisjoint(turn.entities.rest)
+        )
+
+    def _remember_profile(
+        self, text: str, turn: Turn, context: Context, exploring: bool = False
+    ) -> Context:
         profile = context.profile
-        if turn.entities.level and (_about_self(text) or self.coach.only_a_level(turn.entities)):
+        if (
+            turn.entities.level
+            and not exploring
+            and (_about_self(text) or self.coach.only_a_level(turn.entities))
+        ):
             profile = replace(profile, level=turn.entities.level)
         joined = " " + " ".join(content_words(text)) + " "
         found = [
