@@ -16,9 +16,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
-from .models import WARNED, Profile, RedFlag, Reply
+from .models import WARNED, Option, Profile, RedFlag, Reply
 from .normalize import content_words, words
-from .render import fill, join_names
+from .render import fill, join_names, kit, sentence
 from .schema import LEVELS
 
 if TYPE_CHECKING:
@@ -78,6 +78,15 @@ _ONE_LEG = re.compile(
     re.IGNORECASE,
 )
 _PICK = re.compile(r"^\s*(?:#|no\.?\s*)?(\d{1,2})\s*[.)!]?\s*$")
+_LISTED = re.compile(
+    r"(?:\bthe\s+)?\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b"
+    r"(?:\s+(?:one|exercise|option|version|variation|variant)\b|(?=\s*(?:[?.!,]|$)))",
+    re.IGNORECASE,
+)
+""""the first one", "the last exercise", "the second?": an item of the list just shown."""
+_PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3}
+_PLACES |= {"4th": 3, "fifth": 4, "5th": 4, "last": -1}
+_LEVEL_NOTE = re.compile(r"\s*\([^)]*\)")
 
 
 class Session:
@@ -91,6 +100,10 @@ class Session:
         self._context = Context() if state is None else _context_from_state(coach, state)
         self._offered: tuple[str, ...] = tuple(state.get("offered") or ()) if state else ()
         self._candidates: tuple[str, ...] = tuple(state.get("candidates") or ()) if state else ()
+        self._listed: tuple[str, ...] = tuple(state.get("listed") or ()) if state else ()
+        """The names in the last reply's list, in order ("how do I do the first one?")."""
+        self._listed_from: str | None = state.get("listed_from") if state else None
+        """The exercise that list was about (its easier and harder versions are its own)."""
         self.last_reply: Reply | None = None
         self.last_text: str | None = None
         """The message the last reply answered (a picked option is spelt out here)."""
@@ -107,8 +120,12 @@ class Session:
             stripped = " ".join(content_words(text))
             if text.strip().lower() in RESET_WORDS or stripped in RESET_WORDS:
                 return self._reset()
+            # An offer to pick from comes first ("the first one" after "which did you mean?"),
+            # then the list the last reply showed, then its suggested questions.
+            listed, variation = self._listed_item(text) if not self._candidates else (None, None)
             picked = (
-                self._pick(text)
+                listed
+                or self._pick(text)
                 or self._describe_pick(text)
                 or self._the_other(text)
                 or self._one_leg(text)
@@ -135,6 +152,12 @@ class Session:
                 reply = self._noted(context.profile)
             else:
                 reply, context = self.coach.respond(text, context, turn)
+            if variation is not None and reply.red_flag is None:
+                if listed is None:  # another exercise: what the list said is all there is
+                    about = self._listed_from
+                    reply = Reply(variation, exercise=about, suggestions=self._offered)
+                elif reply.intent is not None:
+                    reply = replace(reply, text=f"{variation}\n\n{reply.text}")
             if (
                 reply.level
                 and not exploring
@@ -147,6 +170,12 @@ class Session:
             self._context = context
             self._offered = reply.suggestions
             self._candidates = reply.candidates
+            # After an answer about one item of a list, "and the last one?" is still about
+            # that list, unless the answer is a list of its own.
+            used = listed is not None or variation is not None
+            shown = self._list_of(reply)
+            if shown or not used:
+                self._listed, self._listed_from = shown, reply.exercise
             self.last_reply = reply
             return reply
 
@@ -158,7 +187,8 @@ class Session:
         from .coach import Context
 
         self._context = Context()
-        self._offered = self._candidates = ()
+        self._offered = self._candidates = self._listed = ()
+        self._listed_from = None
         reply = Reply(
             self.coach.messages["reset"],
             suggestions=self.coach._suggest("help", None),
@@ -167,6 +197,79 @@ class Session:
         return reply
 
     # -- turn helpers -----------------------------------------------------------------------
+    def _named(self, name: str) -> str | None:
+        """The exercise ``name`` is the whole name of, or None."""
+        said = words(name)
+        mentions = self.coach.finder.find(said).mentions
+        if len(mentions) == 1 and mentions[0].start == 0 and mentions[0].end == len(said):
+            ids = mentions[0].exercises
+            return ids[0] if len(ids) == 1 else None
+        return None
+
+    def _option(self, name: str, exercise: str | None) -> tuple[Option, bool] | None:
+        """The easier, harder or alternative option of ``exercise`` that is called ``name``,
+        and whether it is a version of that exercise (not an alternative)."""
+        if exercise is None or exercise not in self.coach.exercises:
+            return None
+        ex = self.coach.exercises[exercise]
+        for options, version in ((ex.regressions, True), (ex.progressions, True)):
+            for option in options:
+                if option.name.lower() == name.lower():
+                    return option, version
+        for option in ex.alternatives:
+            if option.name.lower() == name.lower():
+                return option, False
+        return None
+
+    def _list_of(self, reply: Reply) -> tuple[str, ...]:
+        """The exercises and options a reply lists as bullets ("- Glute bridge: ..."), or
+        that a bullet lists after a heading ("- Glutes: Glute bridge (beginner), ...")."""
+        items: list[str] = []
+        for line in reply.text.splitlines():
+            if not line.startswith("- "):
+                continue
+            head, _, rest = line[2:].partition(": ")
+            if self._named(head) or self._option(head, reply.exercise):
+                items.append(head)
+            elif rest:
+                parts = (_LEVEL_NOTE.sub("", part).strip() for part in rest.split(", "))
+                items.extend(part for part in parts if self._named(part))
+        return tuple(dict.fromkeys(items))
+
+    def _listed_item(self, text: str) -> tuple[str | None, str | None]:
+        """ "how do I do the first one?" after a list: the message with the item's name in
+        place of the phrase, and, for a version of the exercise that is not an exercise of
+        its own ("Band-assisted Nordic"), what the list said about it, to go first."""
+        match = _LISTED.search(text) if self._listed else None
+        if match is None:
+            return None, None
+        place = _PLACES[match.group(1).lower()]
+        if not -len(self._listed) <= place < len(self._listed):
+            return None, None
+        name = self._listed[place]
+        left = tuple(content_words(f"{text[: match.start()]} {text[match.end() :]}"))
+        # "the first one?" alone asks what it is; "how do I do the first one?" asks that.
+        frame = "what is the {}?" if self.coach.only_filler(left) else None
+
+        def said_with(spoken: str) -> str:
+            if frame is not None:
+                return frame.format(spoken)
+            return f"{text[: match.start()]}{spoken}{text[match.end() :]}"
+
+        exercise = self._named(name)
+        if exercise is not None:
+            return said_with(self.coach.exercises[exercise].name), None
+        found = self._option(name, self._listed_from)
+        if found is None:
+            return None, None
+        option, version = found
+        said = f"{option.name}: {sentence(option.why)}{kit(option.needs)}"
+        if not version:
+            # Another exercise this coach has no more on: what the list said, and no more.
+            return None, said
+        parent = self.coach.exercises[self._listed_from or ""].name
+        return said_with(parent), said
+
     def _the_other(self, text: str) -> str | None:
         """ "and for the other one?" after a comparison: the message with that exercise's
         name in place of the phrase."""
@@ -354,6 +457,8 @@ class Session:
                 "warned": _flag_state(c.warned),
                 "offered": list(self._offered),
                 "candidates": list(self._candidates),
+                "listed": list(self._listed),
+                "listed_from": self._listed_from,
             }
 
 
@@ -365,10 +470,10 @@ def _strings(value: Any, name: str) -> None:
 
 
 def _check_state_types(state: Mapping[str, Any]) -> None:
-    for key in ("exercise", "intent", "pending", "other"):
+    for key in ("exercise", "intent", "pending", "other", "listed_from"):
         if state.get(key) is not None and not isinstance(state[key], str):
             raise TypeError(f"{key} must be a string or null")
-    for key in ("flagged", "offered", "candidates", "asked"):
+    for key in ("flagged", "offered", "candidates", "asked", "listed"):
         _strings(state.get(key), key)
     profile = state.get("profile")
     if profile is None:

@@ -42,13 +42,13 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
     """The text ending in a full stop (unless it ends in one, "!" or "?" already)."""
     text = str(text)
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-def _kit(needs: Any) -> str:
+def kit(needs: Any) -> str:
     """What an option needs, as a sentence to append: " Needs: a bench.", " No equipment
     needed." for ``[]``, nothing when the data does not say."""
     if needs is None:
@@ -58,8 +58,8 @@ def _kit(needs: Any) -> str:
 
 _ENV.filters["join_and"] = join_names
 _ENV.filters["lower_first"] = _lower_first
-_ENV.filters["sentence"] = _sentence
-_ENV.filters["kit"] = _kit
+_ENV.filters["sentence"] = sentence
+_ENV.filters["kit"] = kit
 _BLANKS = re.compile(r"\n{3,}")
 
 

@@ -567,3 +567,52 @@ def test_a_dodgy_lower_back_is_remembered(coach: Coach) -> None:
     session = coach.session()
     noted = session.ask("I'm intermediate, 35, with a dodgy lower back")
     assert "back pain" in noted.text and "intermediate" in noted.text
+
+
+def test_the_first_or_last_one_is_an_item_of_the_list_just_shown(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("glute bridges are too easy")
+    last = session.ask("how do i do the last one")
+    assert (last.intent, last.exercise) == ("how_to", "iso-ham-raise")
+    session = coach.session()
+    session.ask("what's best for hamstrings?")
+    first = session.ask("how do i do the first one?")
+    assert (first.intent, first.exercise) == ("how_to", "glute-bridge")
+    # Alone, it asks what the item is.
+    assert session.ask("and the second one?").intent == "overview"
+
+
+def test_a_listed_version_is_described_before_the_answer_about_its_exercise(
+    coach: Coach,
+) -> None:
+    session = coach.session()
+    session.ask("nordics are too hard")
+    reply = session.ask("how do i do the second one")
+    assert (reply.intent, reply.exercise) == ("how_to", "nordic-hamstring-curl")
+    assert reply.text.startswith("Partial-range Nordic: Lower only as far as you can control")
+    assert "step by step" in reply.text
+    # The list survives a saved state, and stays the one shown after answering one item.
+    resumed = coach.session(session.to_dict())
+    assert resumed.ask("and the first one?").text.startswith("Band-assisted Nordic:")
+
+
+def test_a_listed_exercise_this_coach_does_not_cover_gets_what_the_list_said(
+    coach: Coach,
+) -> None:
+    session = coach.session()
+    session.ask("what can i do instead of hip thrusts")
+    reply = session.ask("what about the third one?")
+    assert reply.text.startswith("Romanian deadlift: ") and reply.red_flag is None
+    assert session.ask("the first one?").exercise == "glute-bridge"
+
+
+def test_list_words_that_are_not_references_are_read_as_written(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("ghr is too hard")
+    assert session.ask("how do i get my first rep").intent == "easier_variation"
+    # A which-question's offer comes before the list.
+    session.ask("ham raise form")
+    assert session.ask("the first one").exercise == "glute-ham-raise"
+    # The screen still reads every word.
+    session.ask("nordics are too hard")
+    assert session.ask("my chest hurts doing the second one").red_flag is not None
