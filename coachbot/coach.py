@@ -69,7 +69,8 @@ lowered by this much when one is named."""
 MAX_SUGGESTIONS = 3
 MAX_RENDERED = 4096
 """Rendered answers kept for reuse (an answer depends only on intent, exercise, level, the
-exercise compared with and the profile, so a busy coach renders each one once)."""
+exercise compared with, the profile, the conditions and the muscle groups asked about, so a
+busy coach renders each one once)."""
 
 SAFETY_INTENT = "safety_info"
 
@@ -230,7 +231,10 @@ class Coach:
         # Both caches hold pure results, so two threads racing to fill one entry only
         # compute the same value twice.
         self._rendered: dict[
-            tuple[str, str | None, str | None, str | None, Profile, tuple[str, ...]], str
+            tuple[
+                str, str | None, str | None, str | None, Profile, tuple[str, ...], tuple[str, ...]
+            ],
+            str,
         ] = {}
         self._suggested: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self._check_aliases(errors)
@@ -627,7 +631,8 @@ class Coach:
             )
             return reply, replace(context, intent=intent.id, pending=intent.id)
 
-        text = self._answer_text(intent, exercise, level, other, context.profile, conditions)
+        focus = self._focus(ents.rest) if exercise is None else ()
+        text = self._answer_text(intent, exercise, level, other, context.profile, conditions, focus)
         return self._final(
             text, intent.id, exercise, best.score, level, context, notes, other, conditions
         )
@@ -716,11 +721,12 @@ class Coach:
         other: str | None,
         profile: Profile,
         conditions: tuple[str, ...] = (),
+        focus: tuple[str, ...] = (),
     ) -> str:
         """The rendered answer, or an honest "I don't have that" when a fact is missing."""
         ex = self.exercises.get(exercise) if exercise else None
         if ex is None or not intent.needs_exercise or intent.response is None:
-            return self.render_intent(intent.id, None, level, other, profile, conditions)
+            return self.render_intent(intent.id, None, level, other, profile, conditions, focus)
         if any(not ex.has(f) for f in intent.requires):
             available = [self._topic(i) for i in ("how_to", "sets_reps", "easier_variation")]
             return render.fill(
@@ -730,6 +736,12 @@ class Coach:
                 available=render.join_names(available),
             )
         return self.render_intent(intent.id, ex.id, level, other, profile, conditions)
+
+    def _focus(self, said: Sequence[str]) -> tuple[str, ...]:
+        """The muscle groups a question names ("best exercise for my hamstrings"), in the
+        order of ``focus_words``."""
+        present = set(said)
+        return tuple(g for g, ws in self.general.focus_words.items() if not present.isdisjoint(ws))
 
     def screened(self, turn: Turn, profile: Profile) -> Turn:
         """``turn`` with the screen's verdict given what the user told us: "I'm 20 weeks
@@ -782,11 +794,13 @@ class Coach:
         other: str | None = None,
         profile: Profile | None = None,
         conditions: tuple[str, ...] = (),
+        focus: tuple[str, ...] = (),
     ) -> str:
         """One intent's answer for one exercise (its general answer when ``exercise`` is None),
-        for someone with ``conditions`` (ids from general.yaml; unknown ones are ignored)."""
+        for someone with ``conditions`` (ids from general.yaml; unknown ones are ignored),
+        about the muscle groups in ``focus`` (keys of general.yaml's ``focus_words``)."""
         profile = profile or Profile()
-        key = (intent_id, exercise, level, other, profile, conditions)
+        key = (intent_id, exercise, level, other, profile, conditions, focus)
         text = self._rendered.get(key)
         if text is None:
             kind = "response" if exercise is not None else "general"
@@ -803,6 +817,7 @@ class Coach:
                 "other": self.exercises[other] if other else None,
                 "exercises": self._by_name,
                 "profile": profile,
+                "focus": focus,
                 "safety": [c for c in self.screen.categories.values() if c.severity != "signal"],
             }
             try:

@@ -181,7 +181,10 @@ def _exercise(doc: Mapping[str, Any], file: str) -> Exercise:
         benefits=tuple(map(_text, doc["benefits"])),
         difficulty=Difficulty(doc["difficulty"]["level"], _text(doc["difficulty"]["note"])),
         equipment=Equipment(
-            tuple(eq["required"]), _text(eq["home"]), tuple(eq.get("optional") or ())
+            tuple(eq["required"]),
+            _text(eq["home"]),
+            tuple(eq.get("optional") or ()),
+            eq.get("household"),
         ),
         muscles=Muscles(
             tuple(mu["primary"]), tuple(mu["secondary"]), tuple(mu.get("stabilisers") or ())
@@ -451,6 +454,8 @@ class General:
     """Health conditions an injury question can name, by id."""
     fix_questions: frozenset[tuple[str, ...]] = frozenset()
     """Questions ("how do I fix it?") that, about an exercise, ask for its mistakes' fixes."""
+    focus_words: Mapping[str, frozenset[str]] = field(default_factory=lambda: frozen_map({}))
+    """Muscle groups ("glute", "hamstring") and the words that name them in a question."""
     form_words: frozenset[str] = frozenset()
     """Words that after a body part describe a movement ("hips keep dropping"), not a
     health condition."""
@@ -490,4 +495,10 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         ),
         fix_questions=frozenset(content_words(p) for p in doc.get("fix_questions") or ()),
         form_words=frozenset(w for p in doc.get("form_words") or () for w in words(p)),
+        focus_words=frozen_map(
+            {
+                group: frozenset(w for p in ws for w in words(p))
+                for group, ws in (doc.get("focus_words") or {}).items()
+            }
+        ),
     )

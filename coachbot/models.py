@@ -25,6 +25,9 @@ class Equipment:
     required: tuple[str, ...]
     home: str
     optional: tuple[str, ...] = ()
+    household: bool | None = None
+    """Whether it can be done with household things alone (a floor, a wall, a chair, a sofa,
+    a towel), with no gym kit; None when the file does not say."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,18 @@ from jinja2 import nodes
 from .errors import DataError
 
 CONTEXT_NAMES = frozenset(
-    {"ex", "level", "other", "exercises", "profile", "safety", "asked", "not_covered", "cautions"}
+    {
+        "ex",
+        "level",
+        "other",
+        "exercises",
+        "profile",
+        "safety",
+        "asked",
+        "not_covered",
+        "cautions",
+        "focus",
+    }
 )
 """The names a template may use; see docs/data-format.md."""
 

@@ -222,7 +222,9 @@ EXERCISE = Obj(
         "summary": Text(),
         "benefits": ListOf(Text(), min_items=1),
         "difficulty": Obj({"level": Choice(LEVELS), "note": Text()}),
-        "equipment": Obj({"required": TEXTS, "home": Text()}, optional={"optional": TEXTS}),
+        "equipment": Obj(
+            {"required": TEXTS, "home": Text()}, optional={"optional": TEXTS, "household": Flag()}
+        ),
         "muscles": Obj(
             {"primary": ListOf(Text(), min_items=1), "secondary": TEXTS},
             optional={"stabilisers": TEXTS},
@@ -288,6 +290,7 @@ GENERAL = Obj(
         "question_words": TEXTS,
         "after_red_flag": TEXTS,
         "form_words": TEXTS,
+        "focus_words": MapOf(ListOf(Text(), min_items=1)),
         "fix_questions": TEXTS,
         "equipment_phrases": MapOf(ListOf(Text(), min_items=1)),
         "conditions": MapOf(

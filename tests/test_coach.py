@@ -333,8 +333,30 @@ def test_which_exercise_for_the_glutes_lists_them_easiest_first(coach: Coach) ->
     glutes = next(line for line in reply.text.splitlines() if line.startswith("- Glutes:"))
     assert glutes.index("Glute bridge (beginner)") < glutes.index("Hip thrust (intermediate)")
     assert "Nordic hamstring curl" not in glutes
-    hamstrings = next(line for line in reply.text.splitlines() if line.startswith("- Hamstrings:"))
-    assert "Nordic hamstring curl (advanced)" in hamstrings
+    # A question about the glutes lists the glute exercises; one about neither lists both.
+    assert "- Hamstrings:" not in reply.text
+    both = coach.ask("which exercise should i start with?").text
+    hamstrings = next(line for line in both.splitlines() if line.startswith("- Hamstrings:"))
+    assert "Nordic hamstring curl (advanced)" in hamstrings and "- Glutes:" in both
+
+
+def test_a_recommendation_fits_what_the_user_said(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("i train at home with no equipment")
+    home = session.ask("what's best for my hamstrings?")
+    assert "things found at home" in home.text
+    assert "Glute ham raise" not in home.text and "Stability ball" not in home.text
+    assert "Nordic hamstring curl (advanced)" in home.text
+    knees = coach.session()
+    knees.ask("I'm a beginner with bad knees")
+    reply = knees.ask("best hamstring exercises?")
+    assert "beginner level" in reply.text and "With knee problems in mind" in reply.text
+
+
+def test_building_muscle_without_an_exercise_lists_the_ones_that_do(coach: Coach) -> None:
+    reply = coach.ask("i want a bigger butt")
+    assert reply.intent == "build_muscle"
+    assert "- Glutes: Glute bridge, Hip thrust" in reply.text and "- Hamstrings" not in reply.text
 
 
 @pytest.mark.parametrize(
