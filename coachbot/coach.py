@@ -946,25 +946,33 @@ class Coach:
         text = self.screen.advice(flag)
         category = self.screen.categories[flag.category]
         intent: str | None = None
+        answered: tuple[str, ...] | None = None  # the conditions of a coaching answer given
         best = turn.ranking[0] if turn.ranking else None
         if best is not None and best.intent in category.answers_too and best.score >= MIN_SCORE:
             intent = best.intent
-            if exercise is not None or self.intents[intent].general is not None:
-                try:
-                    answer = self._answer_text(
-                        self.intents[intent],
-                        exercise,
-                        level,
-                        None,
-                        context.profile,
-                        self._conditions(intent, turn, context),
-                    )
-                except Exception:  # the escalation must go out whatever the coaching text does
-                    log.exception("could not render %s after a red flag", intent)
-                else:
-                    if context.warned is not None:  # an earlier emergency still comes first
-                        answer = f"{self._emergency_reminder(context.warned)}\n\n{answer}"
-                    text = f"{text}\n\n{self.messages['after_escalation']}\n{answer}"
+        elif (
+            category.situation
+            and turn.entities.exercise_ids
+            and self._injury_intent in category.answers_too
+        ):
+            # "I'm 22 weeks pregnant, are hip thrusts ok?": whatever the wording, the question
+            # is whether that exercise suits the situation.
+            intent = self._injury_intent
+        if intent is not None and (
+            exercise is not None or self.intents[intent].general is not None
+        ):
+            try:
+                conditions = self._conditions(intent, turn, context)
+                answer = self._answer_text(
+                    self.intents[intent], exercise, level, None, context.profile, conditions
+                )
+            except Exception:  # the escalation must go out whatever the coaching text does
+                log.exception("could not render %s after a red flag", intent)
+            else:
+                if context.warned is not None:  # an earlier emergency still comes first
+                    answer = f"{self._emergency_reminder(context.warned)}\n\n{answer}"
+                text = f"{text}\n\n{self.messages['after_escalation']}\n{answer}"
+                answered = conditions
         # Remember the warning for the exercise the message names (a symptom reported on its
         # own is not pinned on whatever exercise the conversation was about).
         named = turn.entities.exercise_ids[:1]
@@ -1001,6 +1009,10 @@ class Coach:
             )
         ):
             warned = flag
+        if answered is not None:
+            # "what about glute bridges?" next asks the same question about them.
+            asked = answered if intent in self.conditional else context.asked
+            context = replace(context, intent=intent, asked=asked)
         after = replace(
             context,
             exercise=exercise or context.exercise,
