@@ -69,8 +69,8 @@ lowered by this much when one is named."""
 MAX_SUGGESTIONS = 3
 MAX_RENDERED = 4096
 """Rendered answers kept for reuse (an answer depends only on intent, exercise, level, the
-exercise compared with, the profile, the conditions and the muscle groups asked about, so a
-busy coach renders each one once)."""
+exercise compared with, the profile, the conditions and the focus of the question, so a busy
+coach renders each one once)."""
 
 SAFETY_INTENT = "safety_info"
 
@@ -576,6 +576,16 @@ class Coach:
             )
 
         intent = self.intents[best.intent]
+        if (
+            intent.id not in self._pairs
+            and not mentioned
+            and context.other is not None
+            and "which" in ents.rest
+            and len(self._pairs) == 1
+        ):
+            # "which can I do at home?" after "hip thrust vs glute bridge": one of the pair.
+            intent = self.intents[next(iter(self._pairs))]
+            notes.append(f"a which-question about the pair: {intent.id}")
         other = mentioned[1] if len(mentioned) > 1 else None
         earlier = context.exercise
         if intent.id in self._pairs and len(mentioned) == 1 and earlier not in (None, mentioned[0]):
@@ -631,7 +641,7 @@ class Coach:
             )
             return reply, replace(context, intent=intent.id, pending=intent.id)
 
-        focus = self._focus(ents.rest) if exercise is None else ()
+        focus = self._focus(ents.rest)
         text = self._answer_text(intent, exercise, level, other, context.profile, conditions, focus)
         return self._final(
             text, intent.id, exercise, best.score, level, context, notes, other, conditions
@@ -735,11 +745,11 @@ class Coach:
                 name=ex.name,
                 available=render.join_names(available),
             )
-        return self.render_intent(intent.id, ex.id, level, other, profile, conditions)
+        return self.render_intent(intent.id, ex.id, level, other, profile, conditions, focus)
 
     def _focus(self, said: Sequence[str]) -> tuple[str, ...]:
-        """The muscle groups a question names ("best exercise for my hamstrings"), in the
-        order of ``focus_words``."""
+        """What a question is about, in the order of ``focus_words``: the muscle groups it
+        names ("best exercise for my hamstrings"), or an aspect ("which is harder?")."""
         present = set(said)
         return tuple(g for g, ws in self.general.focus_words.items() if not present.isdisjoint(ws))
 
@@ -798,7 +808,7 @@ class Coach:
     ) -> str:
         """One intent's answer for one exercise (its general answer when ``exercise`` is None),
         for someone with ``conditions`` (ids from general.yaml; unknown ones are ignored),
-        about the muscle groups in ``focus`` (keys of general.yaml's ``focus_words``)."""
+        about what ``focus`` names (keys of general.yaml's ``focus_words``)."""
         profile = profile or Profile()
         key = (intent_id, exercise, level, other, profile, conditions, focus)
         text = self._rendered.get(key)

@@ -616,3 +616,16 @@ def test_list_words_that_are_not_references_are_read_as_written(coach: Coach) ->
     # The screen still reads every word.
     session.ask("nordics are too hard")
     assert session.ask("my chest hurts doing the second one").red_flag is not None
+
+
+def test_a_comparison_follow_up_answers_the_aspect_asked(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("hip thrust vs glute bridge")
+    easier = session.ask("which is easier?")
+    assert easier.intent == "compare"
+    assert "Glute bridge is the easier of the two" in easier.text
+    assert "Equipment" not in easier.text and "Why pick" not in easier.text
+    home = session.ask("which can i do at home")
+    assert "Hip thrust at home: Yes" in home.text and "Difficulty" not in home.text
+    # Without an aspect, the whole comparison.
+    assert "Why pick one or the other" in session.ask("compare them again").text
