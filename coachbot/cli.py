@@ -62,7 +62,8 @@ def _coach(args: argparse.Namespace) -> Coach:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     coach = _coach(args)
-    reply = coach.ask(" ".join(args.question))
+    question = " ".join(args.question)
+    reply = coach.ask(question)
     sources = coach.sources(reply) if args.sources else ()
     if args.json:
         out = reply.to_dict()
@@ -78,8 +79,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
             print("\n" + sources_text(sources))
     if args.explain:
-        for note in reply.notes:
-            print(f"# {note}", file=sys.stderr)
+        from .explain import explain
+
+        for line in explain(coach, question, reply).splitlines():
+            print(f"# {line}", file=sys.stderr)
     return 0
 
 

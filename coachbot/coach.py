@@ -269,10 +269,8 @@ class Coach:
         }
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self._other_lengths = lengths_by_first_word(self.general.other_exercises)
-        filler = self.general.filler
-        self._fix_questions = frozenset(
-            tuple(w for w in q if w not in filler) for q in self.general.fix_questions
-        )
+        self._fix_questions = frozenset(map(self._bare, self.general.fix_questions))
+        self._repairs = frozenset(map(self._bare, self.general.repairs))
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
         self._coaching = frozenset(
             i.id
@@ -529,6 +527,19 @@ class Coach:
             return self._red_flag_reply(flag, turn, exercise, level, context)
         if not ents.rest and not ents.mentions:
             return Reply(self.messages["empty"], suggestions=self._suggest("none", None)), context
+        if (
+            context.intent is not None
+            and "repair" in self.messages
+            and not ents.mentions
+            and self._bare(ents.rest) in self._repairs
+        ):
+            # "that didn't answer my question", "huh?": say so and offer ways on, rather than
+            # read it as a new question.
+            suggestions = self._suggest(context.intent, context.exercise)
+            reply = Reply(
+                self.messages["repair"], exercise=context.exercise, suggestions=suggestions
+            )
+            return reply, context
 
         best, context = self._choose(turn, context, notes)
         floor = MIN_SCORE - (EXERCISE_EVIDENCE if mentioned else 0.0)
@@ -674,8 +685,7 @@ class Coach:
             context.exercise is not None
             and not ents.mentions
             and "common_mistakes" in self.intents
-            and tuple(w for w in ents.rest if w not in PUNCTUATION and w not in self.general.filler)
-            in self._fix_questions
+            and self._bare(ents.rest) in self._fix_questions
         ):
             notes.append("asks how to fix it: the exercise's mistakes and their fixes")
             return Match("common_mistakes", 1.0, ""), context
@@ -746,6 +756,11 @@ class Coach:
                 available=render.join_names(available),
             )
         return self.render_intent(intent.id, ex.id, level, other, profile, conditions, focus)
+
+    def _bare(self, said: Sequence[str]) -> tuple[str, ...]:
+        """The words without punctuation and filler, for matching set phrases."""
+        filler = self.general.filler
+        return tuple(w for w in said if w not in PUNCTUATION and w not in filler)
 
     def _focus(self, said: Sequence[str]) -> tuple[str, ...]:
         """What a question is about, in the order of ``focus_words``: the muscle groups it

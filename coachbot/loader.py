@@ -452,6 +452,8 @@ class General:
     """Questions that, right after an escalation, ask for it again ("what should I do?")."""
     conditions: Mapping[str, Condition] = field(default_factory=lambda: frozen_map({}))
     """Health conditions an injury question can name, by id."""
+    repairs: frozenset[tuple[str, ...]] = frozenset()
+    """Messages saying the last answer missed ("that didn't answer my question", "huh?")."""
     fix_questions: frozenset[tuple[str, ...]] = frozenset()
     """Questions ("how do I fix it?") that, about an exercise, ask for its mistakes' fixes."""
     focus_words: Mapping[str, frozenset[str]] = field(default_factory=lambda: frozen_map({}))
@@ -494,6 +496,7 @@ def load_general(path: Path, errors: list[DataError]) -> General:
             }
         ),
         fix_questions=frozenset(content_words(p) for p in doc.get("fix_questions") or ()),
+        repairs=frozenset(content_words(p) for p in doc.get("repairs") or ()),
         form_words=frozenset(w for p in doc.get("form_words") or () for w in words(p)),
         focus_words=frozen_map(
             {

@@ -292,6 +292,7 @@ GENERAL = Obj(
         "form_words": TEXTS,
         "focus_words": MapOf(ListOf(Text(), min_items=1)),
         "fix_questions": TEXTS,
+        "repairs": TEXTS,
         "equipment_phrases": MapOf(ListOf(Text(), min_items=1)),
         "conditions": MapOf(
             Obj({"label": Text(), "phrases": ListOf(Text(), min_items=1)}, {"signal": Text()})

@@ -31,6 +31,15 @@ def test_ask_prints_the_answer() -> None:
     assert "Nordic" in result.stdout
 
 
+def test_ask_explain_reports_safety_exercise_scores_and_thresholds() -> None:
+    result = run("ask", "--explain", "how many sets of nordics")
+    assert result.returncode == 0 and "sets and reps" in result.stdout
+    report = result.stderr
+    assert "# - Safety: none" in report
+    assert '# - Exercise: Nordic hamstring curl, named in your message ("nordics")' in report
+    assert "# - Top intents: sets_reps" in report and "MIN_SCORE" in report
+
+
 def test_ask_json_prints_the_reply_fields() -> None:
     result = run("ask", "--json", "should I feel glute ham raises in my lower back?")
     reply = json.loads(result.stdout)
