@@ -271,6 +271,7 @@ class Coach:
         self._other_lengths = lengths_by_first_word(self.general.other_exercises)
         self._fix_questions = frozenset(map(self._bare, self.general.fix_questions))
         self._repairs = frozenset(map(self._bare, self.general.repairs))
+        self._focus_vocabulary = frozenset().union(*self.general.focus_words.values())
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
         self._coaching = frozenset(
             i.id
@@ -765,6 +766,8 @@ class Coach:
     def _focus(self, said: Sequence[str]) -> tuple[str, ...]:
         """What a question is about, in the order of ``focus_words``: the muscle groups it
         names ("best exercise for my hamstrings"), or an aspect ("which is harder?")."""
+        if self._focus_vocabulary.isdisjoint(said):
+            return ()  # most questions
         present = set(said)
         return tuple(g for g, ws in self.general.focus_words.items() if not present.isdisjoint(ws))
 

@@ -491,11 +491,12 @@ class SafetyScreen:
         pseudo = spans["pseudo"]
         terminators = frozenset(a for a, _ in spans["terminators"])
         clause: list[int] = []
-        number = 0
-        for i, word in enumerate(text):
-            if word in PUNCTUATION or i in terminators:
-                number += 1
-            clause.append(number)
+        if spans["historical"] or spans["training_questions"]:  # (only those read clauses)
+            number = 0
+            for i, word in enumerate(text):
+                if word in PUNCTUATION or i in terminators:
+                    number += 1
+                clause.append(number)
         blocked = set(literal).union(*(range(a, b) for a, b in pseudo))
         historical = spans["historical"]
 
@@ -516,7 +517,7 @@ class SafetyScreen:
         asking = [clause[a] for a, _ in spans["training_questions"]]
         dated = [
             (a, b)
-            for a, b in current
+            for a, b in (current if asking else ())
             if clause[a] in asking
             and (b == len(text) or clause[b] != clause[a])
             and any(q < a and clause[q] == clause[a] for q, _ in spans["training_questions"])
@@ -533,7 +534,9 @@ class SafetyScreen:
             terminators=terminators,
             sentence_ends=tuple(i for i, w in enumerate(text) if w in _SENTENCE_END),
             clause=tuple(clause),
-            claimed=frozenset(clause[i] for a, b in claimants for i in range(a, b)),
+            claimed=frozenset(clause[i] for a, b in claimants for i in range(a, b))
+            if clause
+            else frozenset(),
             dated_training=unless_pseudo(dated),
         )
 
@@ -584,7 +587,7 @@ class SafetyScreen:
                 lo <= a and b <= hi and (a < end or "," not in text[end:a])
                 for a, b in cues.hypothetical
             )
-        own = {cues.clause[i] for i in range(start, end)}
+        own = {cues.clause[i] for i in range(start, end)} if cues.clause else set()
         # "knee replacement 2 yrs ago, during bridges it gave way": a past cue in a clause
         # with a lasting state dates that state, not the symptoms beside it.
         past = any(
