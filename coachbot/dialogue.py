@@ -46,6 +46,8 @@ _YES = frozenset(
 )
 _SELF = frozenset({"i", "am", "im", "my", "me", "we", "here", "myself"})
 _EXPLORING = frozenset({"and", "for", "about", "what", "how", "if"})
+_BACK = frozenset({"it", "its", "this", "that", "they", "them", "these", "those", "also", "too"})
+"""Words by which a message refers back to the last one ("it's also swollen now")."""
 """Words that make a level alone a question about that level ("and for advanced?")."""
 
 
@@ -104,6 +106,10 @@ class Session:
         """The names in the last reply's list, in order ("how do I do the first one?")."""
         self._listed_from: str | None = state.get("listed_from") if state else None
         """The exercise that list was about (its easier and harder versions are its own)."""
+        self._said: tuple[str, ...] = _signals(coach, state.get("said")) if state else ()
+        """The screen's signal categories in the user's last message about themselves ("my
+        calf is sore"), for a follow-up that refers back to it ("it's swollen and hot")."""
+        """The exercise that list was about (its easier and harder versions are its own)."""
         self.last_reply: Reply | None = None
         self.last_text: str | None = None
         """The message the last reply answered (a picked option is spelt out here)."""
@@ -145,6 +151,16 @@ class Session:
                 text = picked
             self.last_text = text
             turn = self.coach.analyse(text)
+            said = tuple(
+                h.category
+                for h in turn.assessment.hits
+                if h.context == "current"
+                and self.coach.screen.categories[h.category].severity == "signal"
+            )
+            if self._said and not _BACK.isdisjoint(turn.entities.rest):
+                # "my calf is sore", then "it's also swollen and hot": screened as one report.
+                assessment = self.coach.screen.with_signals(turn.assessment, self._said)
+                turn = replace(turn, assessment=assessment)
             exploring = self._other_level(text, turn)
             context = self._remember_profile(text, turn, self._context, exploring)
             if self._only_about_self(text, turn, context):
@@ -170,6 +186,7 @@ class Session:
             self._context = context
             self._offered = reply.suggestions
             self._candidates = reply.candidates
+            self._said = said
             # After an answer about one item of a list, "and the last one?" is still about
             # that list, unless the answer is a list of its own.
             used = listed is not None or variation is not None
@@ -187,7 +204,7 @@ class Session:
         from .coach import Context
 
         self._context = Context()
-        self._offered = self._candidates = self._listed = ()
+        self._offered = self._candidates = self._listed = self._said = ()
         self._listed_from = None
         reply = Reply(
             self.coach.messages["reset"],
@@ -459,6 +476,7 @@ class Session:
                 "candidates": list(self._candidates),
                 "listed": list(self._listed),
                 "listed_from": self._listed_from,
+                "said": list(self._said),
             }
 
 
@@ -473,7 +491,7 @@ def _check_state_types(state: Mapping[str, Any]) -> None:
     for key in ("exercise", "intent", "pending", "other", "listed_from"):
         if state.get(key) is not None and not isinstance(state[key], str):
             raise TypeError(f"{key} must be a string or null")
-    for key in ("flagged", "offered", "candidates", "asked", "listed"):
+    for key in ("flagged", "offered", "candidates", "asked", "listed", "said"):
         _strings(state.get(key), key)
     profile = state.get("profile")
     if profile is None:
@@ -572,3 +590,10 @@ def _alert_from_state(coach: Coach, raw: Any) -> RedFlag | None:
 def _warned_from_state(coach: Coach, raw: Any) -> RedFlag | None:
     flag = _alert_from_state(coach, raw)
     return flag if flag is not None and flag.severity in WARNED else None
+
+
+def _signals(coach: Coach, value: Any) -> tuple[str, ...]:
+    """The signal categories of a saved state that this coach's screen still has."""
+    _strings(value, "said")
+    categories = coach.screen.categories
+    return tuple(c for c in value or () if c in categories and categories[c].severity == "signal")

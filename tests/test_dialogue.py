@@ -629,3 +629,14 @@ def test_a_comparison_follow_up_answers_the_aspect_asked(coach: Coach) -> None:
     assert "Hip thrust at home: Yes" in home.text and "Difficulty" not in home.text
     # Without an aspect, the whole comparison.
     assert "Why pick one or the other" in session.ask("compare them again").text
+
+
+def test_what_was_said_before_survives_a_saved_state(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("my calf is sore after nordics")
+    resumed = coach.session(json.loads(json.dumps(session.to_dict())))
+    flag = resumed.ask("its swollen and hot too").red_flag
+    assert flag is not None and flag.category == "leg_clot"
+    # Only the screen's own categories are taken back from a state.
+    state = {**session.to_dict(), "said": ["calf_symptom", "made_up", "chest_pain"]}
+    assert coach.session(state).to_dict()["said"] == ["calf_symptom"]
