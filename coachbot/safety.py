@@ -23,6 +23,7 @@ or two typos.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,6 +43,9 @@ NEGATION_REACH = 5
 """How many words a preceding negation reaches ("no" ... "numbness")."""
 NUMBER = "#"
 """A word of a context phrase that matches any number."""
+SETS = "#x#"
+"""A word of a context phrase that matches sets by reps written as one word ("3x12")."""
+_SETS = re.compile(r"\d+x\d+")
 FOLLOWING_REACH = 3
 """How many words back a following negation reaches ("numbness" ... "gone")."""
 TYPO_MIN_SCORE = 85.0
@@ -207,7 +211,9 @@ def _phrases(items: Sequence[str]) -> tuple[tuple[str, ...], ...]:
 def _phrase_words(item: str) -> tuple[str, ...]:
     if NUMBER not in item:
         return tuple(words(item))
-    return tuple(w for part in item.split() for w in ((NUMBER,) if part == NUMBER else words(part)))
+    return tuple(
+        w for part in item.split() for w in ((part,) if part in (NUMBER, SETS) else words(part))
+    )
 
 
 def _index(items: Sequence[str]) -> _PhraseIndex:
@@ -459,8 +465,11 @@ class SafetyScreen:
         """Where each kind of context phrase occurs: (start, end) word spans, in order."""
         spans: dict[str, list[tuple[int, int]]] = {kind: [] for kind in self._kinds}
         table = self._context_phrases
-        # In a context phrase, "#" stands for any number ("knocked out # reps").
-        shaped = [NUMBER if word.isdigit() else word for word in text]
+        # In a context phrase, "#" stands for any number ("knocked out # reps") and "#x#" for
+        # sets by reps ("knocked out 3x12").
+        shaped = [
+            NUMBER if word.isdigit() else SETS if _SETS.fullmatch(word) else word for word in text
+        ]
         for i, word in enumerate(shaped):
             for n, phrases in table.get(word, ()):
                 for kind in phrases.get(tuple(shaped[i : i + n]), ()):
