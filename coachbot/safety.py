@@ -116,6 +116,9 @@ class Category:
     """A lasting state (a replaced joint, a pregnancy): a past cue in its clause dates the
     state, not a symptom in another clause ("knee replacement 2 yrs ago, during bridges it
     gave way")."""
+    overrides_exclusions: bool = False
+    """In a message that reports this (a replaced joint), exclusions do not cancel the other
+    categories' matches: "my new hip pops when i squat" is no habitual click."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +168,8 @@ _Start = tuple[tuple[Pattern, ...], frozenset[str] | None]
 """The patterns a word can start, and the union of their first required words (None when
 one of them requires nothing more)."""
 _SENTENCE_END = PUNCTUATION - {","}
+_PRESENT = frozenset({"is", "are", "am", "feels", "looks", "hurts", "seems", "keeps"})
+"""Words that tell a symptom in the present tense ("my calf is swollen")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +285,7 @@ class SafetyScreen:
                 c.get("historical", ""),
                 c.get("bystander", ""),
                 bool(c.get("lasting", False)),
+                bool(c.get("overrides_exclusions", False)),
             )
         self.combinations = tuple(
             Combination(c["category"], tuple(c["all_of"]), tuple(c.get("any_of") or ()))
@@ -598,9 +604,16 @@ class SafetyScreen:
             )
         own = {cues.clause[i] for i in range(start, end)} if cues.clause else set()
         # "knee replacement 2 yrs ago, during bridges it gave way": a past cue in a clause
-        # with a lasting state dates that state, not the symptoms beside it.
+        # with a lasting state dates that state, not the symptoms beside it. Nor does one in
+        # another clause date a symptom told in the present ("I tore my hamstring last year
+        # and my calf is swollen").
+        told_now = bool(own) and any(
+            cues.clause[i] in own and word in _PRESENT for i, word in enumerate(text[lo:hi], lo)
+        )
         past = any(
-            lo <= a and b <= hi and (cues.clause[a] in own or cues.clause[a] not in cues.claimed)
+            lo <= a
+            and b <= hi
+            and (cues.clause[a] in own or (cues.clause[a] not in cues.claimed and not told_now))
             for a, b in cues.historical
         )
         now = cue(cues.current) or any(
@@ -626,8 +639,22 @@ class SafetyScreen:
             return Assessment((), None)  # most messages: no trigger, no context to work out
         spans = self._occurrences(fixed)
         excluded = spans["exclusions"]
+
+        def kept(match: tuple[str, int, int, frozenset[int]]) -> bool:
+            return not any(a < match[2] and match[1] < b for a, b in excluded)
+
+        # Beside some states (a replaced hip) no gym phrase explains a symptom away: "my new
+        # hip pops when i squat" is no habitual click. (The state itself is gone only under a
+        # phrase that holds all of it: "new hip thrust".)
+        strict = any(
+            self.categories[c].overrides_exclusions
+            and not any(a <= s and e <= b for a, b in excluded)
+            for c, s, e, _ in found
+        )
         found = [
-            match for match in found if not any(a < match[2] and match[1] < b for a, b in excluded)
+            m
+            for m in found
+            if kept(m) or (strict and not self.categories[m[0]].overrides_exclusions)
         ]
         # A negation that is a word of any trigger match ("can not pee") or of a
         # pseudo-negation ("not sure if") is part of that phrase, not a negation.
@@ -779,6 +806,7 @@ SAFETY = schema.Obj(
                     "bystander": schema.Text(),
                     "situation": schema.Flag(),
                     "lasting": schema.Flag(),
+                    "overrides_exclusions": schema.Flag(),
                 },
             ),
             min_items=1,
