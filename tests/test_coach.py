@@ -377,3 +377,15 @@ def test_the_which_question_offer_reads_as_plain_questions(coach: Coach) -> None
     assert reply.suggestions[0] == "How does it compare with similar exercises?"
     assert '?"?' not in reply.text and reply.text.endswith('"')
     assert all("{" not in s and "vs" not in s for s in reply.suggestions)
+
+
+def test_what_to_do_at_home_lists_the_household_ones_for_the_muscle_asked(coach: Coach) -> None:
+    session = coach.session()
+    reply = session.ask("I train at home with no equipment. what can I do for hamstrings?")
+    assert reply.intent == "equipment"
+    household, kit = reply.text.split("These need kit:")
+    assert "- Nordic hamstring curl" in household and "Glute ham raise" not in household
+    assert "Glute ham raise" in kit and "Glute bridge" not in reply.text
+    # Without a setup or a muscle named, what every exercise needs.
+    plain = coach.ask("what equipment do I need").text
+    assert "- Glute bridge:" in plain and "- Glute ham raise:" in plain
