@@ -384,7 +384,10 @@ class Session:
         facts = []
         if profile.level:
             facts.append(f"you're at {profile.level} level")
-        facts.extend(profile.equipment)
+        # "you train at home", "you have no bench": the setup said back as a sentence.
+        facts.extend(
+            f"you have {e}" if e.startswith("no ") else f"you train {e}" for e in profile.equipment
+        )
         if profile.injury:
             facts.append(f"you mentioned {profile.injury}")
         conditions = self.coach.general.conditions

@@ -713,7 +713,10 @@ class SafetyScreen:
                     h.context in (REMEMBERED, "third_party") for h in involved
                 ):
                     continue  # the user's pregnancy and a friend's bleeding are no combination
-                context = self._combined_context(involved)
+                # When it happened is the symptom's, not the state's: "I'm pregnant and had
+                # some bleeding last week" is a past episode in a current pregnancy.
+                timed = [h for h in involved if not self.categories[h.category].lasting]
+                context = self._combined_context(timed or involved)
                 candidates.append(self._rank(combo.category, context))
         for hit in live:
             if hit.category in self._levels:

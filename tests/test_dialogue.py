@@ -100,7 +100,7 @@ def test_a_statement_about_yourself_is_noted_not_answered(coach: Coach) -> None:
     session = coach.session()
     reply = session.ask("im a beginner and i train at home with no bench")
     assert reply.intent is None and reply.red_flag is None
-    assert "beginner" in reply.text and "no bench" in reply.text
+    assert "beginner" in reply.text and "you have no bench" in reply.text
     assert len(reply.suggestions) >= 2
     assert session.ask("how many sets of hip thrusts").level == "beginner"
 
@@ -640,3 +640,9 @@ def test_what_was_said_before_survives_a_saved_state(coach: Coach) -> None:
     # Only the screen's own categories are taken back from a state.
     state = {**session.to_dict(), "said": ["calf_symptom", "made_up", "chest_pain"]}
     assert coach.session(state).to_dict()["said"] == ["calf_symptom"]
+
+
+def test_a_setup_and_a_condition_told_together_are_both_noted(coach: Coach) -> None:
+    # "no" reaches "bench", not past "and have" to the hips.
+    noted = coach.session().ask("i train at home with no bench and have bad hips").text
+    assert "you have no bench, you train at home and you have hip problems" in noted
