@@ -168,6 +168,8 @@ _Start = tuple[tuple[Pattern, ...], frozenset[str] | None]
 """The patterns a word can start, and the union of their first required words (None when
 one of them requires nothing more)."""
 _SENTENCE_END = PUNCTUATION - {","}
+_REVERSING = frozenset({"but", "however", "although", "though", "yet", "except"})
+"""Terminators that turn from a question or a wish to a report ("..., but my hamstring popped")."""
 _PRESENT = frozenset({"is", "are", "am", "feels", "looks", "hurts", "seems", "keeps"})
 """Words that tell a symptom in the present tense ("my calf is swollen")."""
 
@@ -594,7 +596,13 @@ class SafetyScreen:
         # keep going"); a question about no one in particular is one wherever the frame is
         # ("is tingling down the leg ever a bad sign").
         if cue(cues.first_person):
-            asks = any(lo <= a < end and b <= hi for a, b in cues.hypothetical)
+            # ... and not past a "but" ("I want to avoid strains, but my hamstring popped").
+            asks = any(
+                lo <= a < end
+                and b <= hi
+                and not any(b <= t < start for t in cues.terminators if text[t] in _REVERSING)
+                for a, b in cues.hypothetical
+            )
         else:
             # ... unless a comma sets the report apart ("chest pain after hip thrusts, what if
             # it's serious?"): then it is one.
