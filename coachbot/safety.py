@@ -476,7 +476,14 @@ class SafetyScreen:
         # In a context phrase, "#" stands for any number ("knocked out # reps") and "#x#" for
         # sets by reps ("knocked out 3x12").
         shaped = [
-            NUMBER if word.isdigit() else SETS if _SETS.fullmatch(word) else word for word in text
+            word
+            if not word[:1].isdigit()
+            else NUMBER
+            if word.isdigit()
+            else SETS
+            if _SETS.fullmatch(word)
+            else word
+            for word in text
         ]
         for i, word in enumerate(shaped):
             for n, phrases in table.get(word, ()):
