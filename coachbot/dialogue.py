@@ -46,9 +46,9 @@ _YES = frozenset(
 )
 _SELF = frozenset({"i", "am", "im", "my", "me", "we", "here", "myself"})
 _EXPLORING = frozenset({"and", "for", "about", "what", "how", "if"})
+"""Words that make a level alone a question about that level ("and for advanced?")."""
 _BACK = frozenset({"it", "its", "this", "that", "they", "them", "these", "those", "also", "too"})
 """Words by which a message refers back to the last one ("it's also swollen now")."""
-"""Words that make a level alone a question about that level ("and for advanced?")."""
 
 
 def _about_self(text: str) -> bool:
@@ -109,7 +109,6 @@ class Session:
         self._said: tuple[str, ...] = _signals(coach, state.get("said")) if state else ()
         """The screen's signal categories in the user's last message about themselves ("my
         calf is sore"), for a follow-up that refers back to it ("it's swollen and hot")."""
-        """The exercise that list was about (its easier and harder versions are its own)."""
         self.last_reply: Reply | None = None
         self.last_text: str | None = None
         """The message the last reply answered (a picked option is spelt out here)."""
@@ -151,11 +150,8 @@ class Session:
                 text = picked
             self.last_text = text
             turn = self.coach.analyse(text)
-            said = tuple(
-                h.category
-                for h in turn.assessment.hits
-                if h.context == "current"
-                and self.coach.screen.categories[h.category].severity == "signal"
+            said = _signals(
+                self.coach, (h.category for h in turn.assessment.hits if h.context == "current")
             )
             if self._said and not _BACK.isdisjoint(turn.entities.rest):
                 # "my calf is sore", then "it's also swollen and hot": screened as one report.
@@ -595,8 +591,8 @@ def _warned_from_state(coach: Coach, raw: Any) -> RedFlag | None:
     return flag if flag is not None and flag.severity in WARNED else None
 
 
-def _signals(coach: Coach, value: Any) -> tuple[str, ...]:
-    """The signal categories of a saved state that this coach's screen still has."""
-    _strings(value, "said")
+def _signals(coach: Coach, ids: Any) -> tuple[str, ...]:
+    """Those of ``ids`` (a message's categories, or a saved state's) that are signal
+    categories of this coach's screen."""
     categories = coach.screen.categories
-    return tuple(c for c in value or () if c in categories and categories[c].severity == "signal")
+    return tuple(c for c in ids or () if c in categories and categories[c].severity == "signal")

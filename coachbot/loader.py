@@ -457,7 +457,8 @@ class General:
     fix_questions: frozenset[tuple[str, ...]] = frozenset()
     """Questions ("how do I fix it?") that, about an exercise, ask for its mistakes' fixes."""
     focus_words: Mapping[str, frozenset[str]] = field(default_factory=lambda: frozen_map({}))
-    """Muscle groups ("glute", "hamstring") and the words that name them in a question."""
+    """What a question can single out, muscle groups ("glute") or aspects ("difficulty"),
+    and the words that say so."""
     form_words: frozenset[str] = frozenset()
     """Words that after a body part describe a movement ("hips keep dropping"), not a
     health condition."""

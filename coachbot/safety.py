@@ -211,6 +211,14 @@ def _number_forms(word: str) -> set[str]:
     return forms
 
 
+def _shape(word: str) -> str:
+    """A word that starts with a digit, as context phrases see it: "#" for any number
+    ("knocked out # reps"), "#x#" for sets by reps ("knocked out 3x12")."""
+    if word.isdigit():
+        return NUMBER
+    return SETS if _SETS.fullmatch(word) else word
+
+
 def _phrases(items: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(w for w in (_phrase_words(i) for i in items) if w)
 
@@ -473,18 +481,7 @@ class SafetyScreen:
         """Where each kind of context phrase occurs: (start, end) word spans, in order."""
         spans: dict[str, list[tuple[int, int]]] = {kind: [] for kind in self._kinds}
         table = self._context_phrases
-        # In a context phrase, "#" stands for any number ("knocked out # reps") and "#x#" for
-        # sets by reps ("knocked out 3x12").
-        shaped = [
-            word
-            if not word[:1].isdigit()
-            else NUMBER
-            if word.isdigit()
-            else SETS
-            if _SETS.fullmatch(word)
-            else word
-            for word in text
-        ]
+        shaped = [_shape(word) if word[:1].isdigit() else word for word in text]
         for i, word in enumerate(shaped):
             for n, phrases in table.get(word, ()):
                 for kind in phrases.get(tuple(shaped[i : i + n]), ()):
