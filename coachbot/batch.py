@@ -66,6 +66,9 @@ IN_FLIGHT = 2
 """Blocks handed to the workers before the oldest is written out (reading overlaps answering)."""
 MAX_WORKERS = 4 * (os.cpu_count() or 1)
 """More processes than this only compete for the same cores (each holds a coach)."""
+AUTO_WORKERS_MAX = 8
+"""``--workers auto`` starts one process per usable core, but no more than this: each holds
+its own caches, and a big machine's cores are seldom all free for one batch."""
 COUNT_LINES_UP_TO = 512 << 20
 """Regular files up to this size are counted first so the progress bar can show time left."""
 
@@ -218,7 +221,9 @@ class _Engine:
         if not missing:
             return block
         texts = list(missing)
-        if self.workers == 1:
+        if self.workers == 1 or (self.pool is None and len(chunk) < BLOCK_SIZE):
+            # A whole input shorter than a block is answered here: starting workers for it
+            # would cost more than they save.
             for text, reply in zip(texts, _answer(self.coach, self.answers, texts), strict=True):
                 block.known[text] = self._store(text, reply)
             return block
@@ -860,6 +865,28 @@ def _same_file(path: str, source: BinaryIO) -> bool:
     return stat.S_ISREG(out.st_mode) and (out.st_dev, out.st_ino) == (into.st_dev, into.st_ino)
 
 
+def auto_workers() -> int:
+    """One worker per core this process may run on, at most ``AUTO_WORKERS_MAX``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, AUTO_WORKERS_MAX))
+
+
+def worker_count(given: str | int) -> int:
+    """``--workers``: "auto" or a number from 1 to ``MAX_WORKERS``."""
+    if given == "auto":
+        return auto_workers()
+    try:
+        workers = int(given)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= MAX_WORKERS:
+        raise UsageError(f"--workers must be auto or from 1 to {MAX_WORKERS} (got {given})")
+    return workers
+
+
 def read_rows(stream: BinaryIO, fmt: str, column: str, name: str) -> Iterator[Row]:
     if fmt == "csv":
         return read_csv(stream, column, name)
@@ -871,9 +898,7 @@ def read_rows(stream: BinaryIO, fmt: str, column: str, name: str) -> Iterator[Ro
 def run(args: argparse.Namespace) -> int:
     fmt_in = input_format(args.input, args.input_format)
     fmt_out = output_format(args.output, args.format)
-    workers = int(args.workers)
-    if not 1 <= workers <= MAX_WORKERS:
-        raise UsageError(f"--workers must be from 1 to {MAX_WORKERS} (got {workers})")
+    workers = worker_count(args.workers)
     stream = _open_input(args.input)
     try:
         rows = read_rows(stream, fmt_in, args.column or "question", args.input)

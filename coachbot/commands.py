@@ -38,7 +38,12 @@ def register(sub: Any, data_options: Callable[[argparse.ArgumentParser], None]) 
     batch.add_argument(
         "--column", default="question", help="CSV column or JSONL key holding the question"
     )
-    batch.add_argument("--workers", type=int, default=1, help="processes to use (default: 1)")
+    batch.add_argument(
+        "--workers",
+        default="auto",
+        metavar="N|auto",
+        help="processes to answer with (default: auto, one per core, at most 8)",
+    )
     batch.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     data_options(batch)
     batch.set_defaults(handler=_lazy("batch"))

@@ -7,6 +7,7 @@ import csv
 import gc
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -372,12 +373,12 @@ def test_output_to_a_device_is_not_mistaken_for_the_input(capsys: Cap) -> None:
     assert code == 0
 
 
-@pytest.mark.parametrize("workers", ["0", "-1", str(batch.MAX_WORKERS + 1)])
-def test_workers_out_of_range_exit_2(tmp_path: Path, capsys: Cap, workers: str) -> None:
+@pytest.mark.parametrize("workers", ["0", "-1", str(batch.MAX_WORKERS + 1), "two", "1.5", ""])
+def test_invalid_workers_exit_2(tmp_path: Path, capsys: Cap, workers: str) -> None:
     src = tmp_path / "q.txt"
     src.write_text("hi\n", encoding="utf-8")
     code, out, err = run_batch(capsys, str(src), "--workers", workers)
-    assert code == 2 and out == "" and "--workers must be from 1 to" in err
+    assert code == 2 and out == "" and "--workers must be auto or from 1 to" in err
 
 
 def test_utf16_text_input_exits_2(tmp_path: Path, capsys: Cap) -> None:
@@ -596,7 +597,31 @@ def test_long_questions_share_a_cached_reply_only_when_ask_reads_them_alike(
     assert list(batch.answer_many(coach, texts)) == [coach.ask(t) for t in texts]
 
 
-def test_answer_many_with_two_workers_gives_coach_ask_replies(coach: Coach) -> None:
+def test_auto_workers_is_one_per_usable_core_within_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(3)), raising=False)
+    assert batch.worker_count("auto") == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(64)), raising=False)
+    assert batch.worker_count("auto") == batch.AUTO_WORKERS_MAX
+    assert batch.worker_count("2") == 2
+
+
+def test_an_input_shorter_than_a_block_starts_no_workers(
+    coach: Coach, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_pool(*_: object, **__: object) -> None:
+        raise AssertionError("workers started for a short input")
+
+    monkeypatch.setattr(batch.multiprocessing, "Pool", no_pool)
+    questions = [*labelled_questions(40), "hi"]
+    assert list(batch.answer_many(coach, questions, workers=2)) == [coach.ask(q) for q in questions]
+
+
+def test_answer_many_with_two_workers_gives_coach_ask_replies(
+    coach: Coach, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "BLOCK_SIZE", 8)  # several blocks, so the workers answer
     questions = [*labelled_questions(40), "hi", "HI", "sudden chest pain on nordics"]
     assert list(batch.answer_many(coach, questions, workers=2)) == [coach.ask(q) for q in questions]
 
