@@ -8,8 +8,9 @@ which rewards close wording without paying for a fuzzy pass over every example. 
 count against a match, which is what keeps "how long to cook a ham" from looking like a
 question about rest times.
 
-The index is one sparse matrix (feature -> intent centroids and examples) scored for a whole
-block of queries at once with numpy. ``rank`` is a block of one, so a question
+The index is two sparse matrices (feature -> intent centroids, feature -> examples) scored
+for a whole block of queries at once with numpy: every centroid, then only the examples of
+each query's shortlisted intents. ``rank`` is a block of one, so a question
 gets the same ranking alone as in a batch of 100,000: each query's sums are added in its own
 feature order whatever else is in the block (``np.bincount`` adds in input order), so even
 the last bit of every score is the same.
@@ -74,7 +75,8 @@ def _normalise(vector: Vector) -> Vector:
 
 @dataclass(frozen=True, slots=True)
 class _Postings:
-    """A sparse feature -> column matrix in compressed rows (one row per feature)."""
+    """A sparse feature -> column matrix in compressed rows (one row per feature), each row's
+    columns in increasing order."""
 
     starts: NDArray[np.int64]
     columns: NDArray[np.int64]
@@ -84,24 +86,24 @@ class _Postings:
     def build(cls, rows: Sequence[Sequence[tuple[int, float]]]) -> _Postings:
         starts = np.zeros(len(rows) + 1, np.int64)
         np.cumsum([len(r) for r in rows], out=starts[1:])
-        flat = [posting for r in rows for posting in r]
+        flat = [posting for r in rows for posting in sorted(r)]
         columns = np.array([c for c, _ in flat], np.int64)
         weights = np.array([w for _, w in flat], np.float64)
         return cls(starts, columns, weights)
 
-    def scores(
+    def sums(
         self,
         rows: NDArray[np.int64],
-        features: NDArray[np.int64],
+        first: NDArray[np.int64],
+        counts: NDArray[np.int64],
         weights: NDArray[np.float64],
         shape: tuple[int, int],
         exclude: int | None = None,
     ) -> NDArray[np.float64]:
-        """``shape``-sized sums of query weight x posting weight: entry k of the query lists
-        (``rows``, ``features``, ``weights``) adds its feature's postings to row ``rows[k]``.
-        Each cell is added up in entry order, exactly as a loop over the entries would."""
-        first = self.starts[features]
-        counts = self.starts[features + 1] - first
+        """``shape``-sized sums of query weight x posting weight: entry k of the lists adds
+        ``weights[k]`` times the ``counts[k]`` postings from ``first[k]`` on to row ``rows[k]``
+        (``exclude``, a column, gets nothing). Each cell is added up in entry order, exactly as
+        a loop over the entries would."""
         ends = np.cumsum(counts)
         at = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(first - ends + counts, counts)
         columns = self.columns[at]
@@ -161,11 +163,11 @@ class IntentMatcher:
         self._feature_id = {f: i for i, f in enumerate(self._idf)}
         weights = {f: self._weight(f) for f in self._idf}
         self._weights = weights
-        # One matrix for both scores: a feature's row holds its example columns (shifted
-        # past the intents) and its intent columns, so a block of queries is expanded and
-        # summed once. A row's order does not matter: a cell gets one posting per feature.
-        shift = len(self.intents)
-        postings: list[list[tuple[int, float]]] = [[] for _ in self._idf]
+        # Two matrices: feature -> intent centroids, and feature -> examples. A block of
+        # queries is scored against every centroid first; only the examples of each query's
+        # shortlisted intents are then expanded, most of the work on a big index.
+        rows_of_intents: list[list[tuple[int, float]]] = [[] for _ in self._idf]
+        rows_of_examples: list[list[tuple[int, float]]] = [[] for _ in self._idf]
         feature_id = self._feature_id
         centroids: dict[str, Vector] = defaultdict(lambda: defaultdict(float))
         for index, (intent, feats) in enumerate(
@@ -174,16 +176,25 @@ class IntentMatcher:
             vector = _normalise({f: weights[f] for f in feats})
             centroid = centroids[intent]
             for f, weight in vector.items():
-                postings[feature_id[f]].append((shift + index, weight))
+                rows_of_examples[feature_id[f]].append((index, weight))
                 centroid[f] += weight
         for intent, centroid in centroids.items():
             for f, weight in _normalise(centroid).items():
-                postings[feature_id[f]].append((number[intent], weight))
-        self._postings = _Postings.build(postings)
+                rows_of_intents[feature_id[f]].append((number[intent], weight))
+        self._centroids = _Postings.build(rows_of_intents)
+        self._postings = _Postings.build(rows_of_examples)
         runs = np.fromiter((number[i] for i in self._intent_of), np.int64, len(self._intent_of))
         self._run_starts = np.searchsorted(runs, np.arange(len(self.intents)))
         self._run_sizes = np.diff(np.append(self._run_starts, len(runs)))
         self._columns = np.arange(len(runs))
+        # Where each intent's examples are in each feature's row (a row's columns are in
+        # example order, so an intent's are one run of it): row f, intent i holds postings
+        # ``bounds[f, i]`` up to ``bounds[f, i + 1]``.
+        width = len(self.intents)
+        keys = np.repeat(np.arange(len(self._idf)), np.diff(self._postings.starts)) * width
+        keys += runs[self._postings.columns]
+        wanted = np.arange(len(self._idf))[:, None] * width + np.arange(width + 1)[None, :]
+        self._bounds = np.searchsorted(keys, wanted)
         self._word_stems: dict[str, tuple[str, ...]] = {}
         """What each message word seen so far reads as (a pure, bounded cache)."""
         self.correct = Corrector(
@@ -292,14 +303,25 @@ class IntentMatcher:
         rows = np.repeat(np.arange(len(queries), dtype=np.int64), sizes)
         features = np.fromiter((f for q in queries for f in q.features), np.int64, sum(sizes))
         weights = np.fromiter((w for q in queries for w in q.weights), np.float64, sum(sizes))
-        shift = len(self.intents)
-        exclude = None if exclude is None else shift + exclude
-        block = (len(queries), shift + len(self._intent_of))
-        scores = self._postings.scores(rows, features, weights, block, exclude)
-        by_intent, by_example = scores[:, :shift], scores[:, shift:]
+        first = self._centroids.starts[features]
+        counts = self._centroids.starts[features + 1] - first
+        by_intent = self._centroids.sums(
+            rows, first, counts, weights, (len(queries), len(self.intents))
+        )
         # Only the best few intents by the intent-level score are shortlisted, ties to the
-        # lower intent number (sorted ids).
+        # lower intent number (sorted ids), and only their examples are scored.
         shortlist = np.argsort(-by_intent, axis=1, kind="stable")[:, :SHORTLIST]
+        picked = shortlist[rows]
+        first = self._bounds[features[:, None], picked].ravel()
+        counts = self._bounds[features[:, None], picked + 1].ravel() - first
+        by_example = self._postings.sums(
+            np.repeat(rows, picked.shape[1]),
+            first,
+            counts,
+            np.repeat(weights, picked.shape[1]),
+            (len(queries), len(self._intent_of)),
+            exclude,
+        )
         # Each intent's nearest example: the best score in its run of columns, and the
         # first column that reaches it.
         nearest = np.maximum.reduceat(by_example, self._run_starts, axis=1)

@@ -125,6 +125,25 @@ def test_blocks_larger_than_one_numpy_pass_give_the_same_rankings(
     assert coach.matcher.rank_queries(queries) == whole
 
 
+def test_each_ranked_intent_names_its_most_similar_example(
+    coach: Coach, labelled: list[dict[str, Any]]
+) -> None:
+    """Only shortlisted intents have their examples scored: each must still get its nearest
+    example by plain cosine similarity over all of its examples."""
+    m = coach.matcher
+    intents, texts = zip(*m.examples(), strict=True)
+    index = m.text_index(texts)
+    checked = 0
+    for q in labelled[:120]:
+        query = m.query(coach.finder.find(words(q["q"])).rest)
+        sims = m.similarity(query, index)
+        for match in m.rank_queries([query])[0]:
+            own = [s for s, intent in zip(sims, intents, strict=True) if intent == match.intent]
+            assert sims[texts.index(match.example)] == pytest.approx(max(own), abs=1e-9)
+            checked += 1
+    assert checked > 300
+
+
 def test_a_left_out_example_is_never_its_own_nearest(coach: Coach) -> None:
     examples = coach.matcher.examples()
     index = next(i for i, (intent, _) in enumerate(examples) if intent == "tempo")
