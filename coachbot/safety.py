@@ -172,6 +172,11 @@ _REVERSING = frozenset({"but", "however", "although", "though", "yet", "except"}
 """Terminators that turn from a question or a wish to a report ("..., but my hamstring popped")."""
 _PRESENT = frozenset({"is", "are", "am", "feels", "looks", "hurts", "seems", "keeps"})
 """Words that tell a symptom in the present tense ("my calf is swollen")."""
+_POINTED = frozenset({"this", "these"})
+"""Words that point at a symptom that is there ("this chest pain")."""
+PRESENT_REACH = 2
+"""How many words after a symptom a present-tense word may come and still tell it as there
+now ("my chest pain is serious")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -631,13 +636,27 @@ class SafetyScreen:
         now = cue(cues.current) or any(
             lo <= a and b <= hi and cues.clause[a] in own for a, b in cues.dated_training
         )
-        if asks and not now:
+        if asks and not now and not self._told_as_present(text, cues, start, end):
             return "hypothetical"
         if cue(cues.third_party):
             return "third_party"
         if past and not now:
             return "historical"
         return "current"
+
+    @staticmethod
+    def _told_as_present(text: Sequence[str], cues: _Cues, start: int, end: int) -> bool:
+        """The symptom is pointed at ("how do I stop this numbness") or told in the present
+        right after it ("what if my chest pain is serious"): it is there now, so a question
+        around it does not make it hypothetical ("what if my pee goes dark" still is)."""
+        if start and text[start - 1] in _POINTED:
+            return True
+        for i in range(end, min(end + PRESENT_REACH, len(text))):
+            if text[i] in PUNCTUATION or i in cues.terminators:
+                return False
+            if text[i] in _PRESENT:
+                return True
+        return False
 
     # -- the screen --------------------------------------------------------------------------
     def assess(self, text: str) -> Assessment:

@@ -195,6 +195,13 @@ def test_red_flag_worded_negatively_is_a_red_flag(
         ("is it normal that my pee is dark after nordics?", "emergency"),
         ("what if my pee goes dark after nordics?", None),
         ("what are the warning signs of rhabdo?", None),
+        # A symptom pointed at, or told in the present right after it, is there now.
+        ("what if my chest pain is serious", "emergency"),
+        ("how do i prevent this chest pain", "emergency"),
+        ("what if i feel chest pain on nordics", None),
+        # Prevention is about the future, unless the strain was reported first.
+        ("can nordics prevent a pulled hamstring", None),
+        ("i pulled my hamstring, how do i prevent it happening again", "see_professional"),
     ],
 )
 def test_first_person_question_escalates_but_hypothetical_does_not(
