@@ -55,14 +55,17 @@ log = logging.getLogger("coachbot")
 
 _PAST = frozenset({"was", "were"})
 """A word just before a condition that puts it in the past ("I was pregnant")."""
+_MEANING = frozenset({"no", "yes", "what", "how"})
+"""Filler words that a repair phrase keeps: "makes no sense" is not "makes sense"."""
 
 MIN_SCORE = 0.32
 """Below this intent score the coach says it did not understand (``intent=None``)."""
 AMBIGUITY_MARGIN = 0.01
 """When the two best intents are closer than this, the coach asks which one was meant."""
 FOLLOW_UP_SCORE = 0.5
-"""Right after the coach asked which exercise, a question naming one that scores below this
-on every intent ("can I do nordics?") is read as the answer to that question."""
+"""Right after the coach asked which exercise, or with a condition on record, a question
+naming one that scores below this on every intent ("can I do nordics?") is read as being
+about what the conversation is about: the pending question, or the condition."""
 EXERCISE_EVIDENCE = 0.10
 """Naming one of our exercises is evidence the question is in scope: the minimum score is
 lowered by this much when one is named."""
@@ -269,10 +272,20 @@ class Coach:
         }
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self._other_lengths = lengths_by_first_word(self.general.other_exercises)
-        self._fix_questions = frozenset(map(self._bare, self.general.fix_questions))
-        self._repairs = frozenset(map(self._bare, self.general.repairs))
+        # A message of filler alone ("ok") is neither; and a repair keeps the words that
+        # carry its meaning ("makes no sense" is not "ok, makes sense").
+        self._fix_questions = frozenset(map(self._bare, self.general.fix_questions)) - {()}
+        self._repairs = frozenset(self._bare(p, _MEANING) for p in self.general.repairs) - {()}
         self._focus_vocabulary = frozenset().union(*self.general.focus_words.values())
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
+        self._small_talk = {
+            i.id: frozenset(
+                s for e in i.examples for s in self.matcher.query_stems(content_words(e))
+            )
+            for i in self.intents.values()
+            if i.small_talk
+        }
+        """The words of each small-talk intent's examples, as the matcher reads them."""
         self._coaching = frozenset(
             i.id
             for i in self.intents.values()
@@ -532,7 +545,7 @@ class Coach:
             context.intent is not None
             and "repair" in self.messages
             and not ents.mentions
-            and self._bare(ents.rest) in self._repairs
+            and self._bare(ents.rest, _MEANING) in self._repairs
         ):
             # "that didn't answer my question", "huh?": say so and offer ways on, rather than
             # read it as a new question.
@@ -544,9 +557,9 @@ class Coach:
 
         best, context = self._choose(turn, context, notes)
         floor = MIN_SCORE - (EXERCISE_EVIDENCE if mentioned else 0.0)
-        if mentioned and best is not None and best.example and best.score < floor:
-            # No intent is close, but the named exercise's own FAQ may have this very question
-            # ("why do my hips tilt in single-leg bridges?").
+        if mentioned and best is not None and best.example and best.score < FOLLOW_UP_SCORE:
+            # No intent is a clear match, but the named exercise's own FAQ may have this very
+            # question ("why do my hips tilt in single-leg bridges?").
             found = self._from_faq(mentioned[0], turn, best.score, level, context, notes)
             if found is not None:
                 return found
@@ -559,11 +572,7 @@ class Coach:
             and mentioned
             and best is not None
             and best.example
-            and (
-                best.score < floor
-                or self._close_call(best, turn)
-                or (context.pending is not None and best.score < FOLLOW_UP_SCORE)
-            )
+            and (best.score < floor or self._close_call(best, turn) or best.score < FOLLOW_UP_SCORE)
         ):
             notes.append(f"the name answers the question the conversation is about: {about}")
             best = Match(about, 1.0, "")
@@ -674,6 +683,14 @@ class Coach:
         best = turn.ranking[0] if turn.ranking else None
         if best is not None:
             notes.append(f"best intent {best.intent} {best.score:.3f} via {best.example!r}")
+        if best is not None and best.intent in self._small_talk and not self._mostly(best, turn):
+            # "can I do glute bridges in the morning" shares "morning" with a greeting, but
+            # it is a question: the best intent that is not small talk answers it, if any.
+            best = next((m for m in turn.ranking if m.intent not in self._small_talk), None)
+            notes.append(
+                "small talk is not most of the message: "
+                + (f"answering {best.intent}" if best else "nothing else matches")
+            )
         if ents.mentions and self.only_filler(ents.rest):
             # Just a name: it answers a pending question ("which exercise?" -> "ghr"), repeats
             # the last question for another exercise ("and nordics?"), or asks what it is.
@@ -710,6 +727,16 @@ class Coach:
             notes.append("names an exercise this coach does not cover")
             return Match(OUT_OF_SCOPE, best.score if best else 0.0, ""), context
         return best, context
+
+    def _mostly(self, match: Match, turn: Turn) -> bool:
+        """Whether the message is mostly words of ``match``'s small-talk intent: half of its
+        words, or more than half beside an exercise name ("cheers coach, that helped" and
+        "ok bye" are, "prone hip extension at night" is no goodbye)."""
+        said = [s for s in turn.query.stems if s not in PUNCTUATION]
+        if not said:
+            return True
+        share = sum(s in self._small_talk[match.intent] for s in said) / len(said)
+        return share > 0.5 if turn.entities.mentions else share >= 0.5
 
     def _which_intent(
         self,
@@ -758,10 +785,11 @@ class Coach:
             )
         return self.render_intent(intent.id, ex.id, level, other, profile, conditions, focus)
 
-    def _bare(self, said: Sequence[str]) -> tuple[str, ...]:
-        """The words without punctuation and filler, for matching set phrases."""
+    def _bare(self, said: Sequence[str], keep: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """The words without punctuation and filler (but those in ``keep``), for matching
+        set phrases."""
         filler = self.general.filler
-        return tuple(w for w in said if w not in PUNCTUATION and w not in filler)
+        return tuple(w for w in said if w not in PUNCTUATION and (w not in filler or w in keep))
 
     def _focus(self, said: Sequence[str]) -> tuple[str, ...]:
         """What a question is about, in the order of ``focus_words``: the muscle groups it

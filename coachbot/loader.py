@@ -320,6 +320,7 @@ def _intent(doc: LocatedDict, file: str) -> Intent:
         file=file,
         lines=frozen_map(doc.key_lines),
         names_other_exercises=bool(doc.get("names_other_exercises", False)),
+        small_talk=bool(doc.get("small_talk", False)),
     )
 
 

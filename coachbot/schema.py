@@ -260,6 +260,7 @@ INTENT = Obj(
     optional={
         "needs_exercise": Flag(),
         "names_other_exercises": Flag(),
+        "small_talk": Flag(),
         "requires": TEXTS,
         "response": Text(),
         "general": Text(),

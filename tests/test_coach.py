@@ -389,3 +389,32 @@ def test_what_to_do_at_home_lists_the_household_ones_for_the_muscle_asked(coach:
     # Without a setup or a muscle named, what every exercise needs.
     plain = coach.ask("what equipment do I need").text
     assert "- Glute bridge:" in plain and "- Glute ham raise:" in plain
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("good morning", "greeting"),
+        ("ok bye", "goodbye"),
+        ("cheers coach, that helped with my nordics", "thanks"),
+        ("got it", "acknowledge"),
+    ],
+)
+def test_small_talk_answers_a_message_that_is_mostly_small_talk(
+    coach: Coach, text: str, intent: str
+) -> None:
+    assert coach.ask(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can i do glute bridges in the morning",
+        "prone hip extension at night",
+        "my heart rate goes up a lot on hip thrusts",
+    ],
+)
+def test_a_question_sharing_a_word_with_small_talk_is_not_small_talk(
+    coach: Coach, text: str
+) -> None:
+    assert coach.ask(text).intent not in ("greeting", "goodbye", "thanks", "acknowledge")

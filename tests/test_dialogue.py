@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from coachbot import Coach, Reply
+from coachbot import coach as coach_module
 
 DIALOGUES = Path(__file__).parent / "data" / "dialogues.yaml"
 
@@ -463,9 +464,14 @@ def test_a_profile_fact_an_answer_does_not_use_leaves_the_faq_answer(coach: Coac
     assert session.ask(question).text == coach.ask(question).text
 
 
-def test_a_which_question_turn_keeps_the_exercise(coach: Coach) -> None:
+def test_a_which_question_turn_keeps_the_exercise(
+    coach: Coach, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A wide margin makes this question a close call, whatever the last digits of its scores.
+    monkeypatch.setattr(coach_module, "AMBIGUITY_MARGIN", 0.05)
     session = coach.session()
-    assert session.ask("can I do single leg deadlifts?").intent is None  # which question?
+    first = session.ask("can I do single leg deadlifts?")
+    assert first.intent is None and "Which did you mean" in first.text
     reply = session.ask("what's an easier version?")
     assert (reply.intent, reply.exercise) == ("easier_variation", "single-leg-deadlift")
 
