@@ -373,8 +373,8 @@ def test_plain_muscle_soreness_is_still_soreness(coach: Coach, text: str) -> Non
 
 def test_the_which_question_offer_reads_as_plain_questions(coach: Coach) -> None:
     reply = coach.ask("which is best")
-    assert reply.candidates == ("compare", "recommend")
-    assert reply.suggestions[0] == "How does it compare with similar exercises?"
+    assert set(reply.candidates) == {"compare", "recommend"}  # (in the order of their scores)
+    assert "How does it compare with similar exercises?" in reply.suggestions[:2]
     assert '?"?' not in reply.text and reply.text.endswith('"')
     assert all("{" not in s and "vs" not in s for s in reply.suggestions)
 
@@ -418,3 +418,17 @@ def test_a_question_sharing_a_word_with_small_talk_is_not_small_talk(
     coach: Coach, text: str
 ) -> None:
     assert coach.ask(text).intent not in ("greeting", "goodbye", "thanks", "acknowledge")
+
+
+@pytest.mark.parametrize(
+    ("text", "exercise"),
+    [
+        ("i'm 65, can i do glute bridges", "glute-bridge"),
+        ("can teenagers do nordics", "nordic-hamstring-curl"),
+        ("i'm 60 and never trained, where do i start", None),
+    ],
+)
+def test_age_questions_get_the_age_answer(coach: Coach, text: str, exercise: str | None) -> None:
+    reply = coach.ask(text)
+    assert (reply.intent, reply.exercise) == ("age", exercise)
+    assert "See a doctor before you start if" in reply.text
