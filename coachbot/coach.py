@@ -55,6 +55,8 @@ log = logging.getLogger("coachbot")
 
 _PAST = frozenset({"was", "were"})
 """A word just before a condition that puts it in the past ("I was pregnant")."""
+_SPEAKER = frozenset({"i", "am", "im", "me", "here"})
+"""Words that only say who is speaking, as in "I'm a beginner" or "advanced lifter here"."""
 _MEANING = frozenset({"no", "yes", "what", "how"})
 """Filler words that a repair phrase keeps: "makes no sense" is not "makes sense"."""
 
@@ -361,11 +363,14 @@ class Coach:
         return True
 
     def only_a_level(self, ents: Entities) -> bool:
-        """True for "beginner", "and for an advanced lifter?": a level and nothing else."""
+        """True for "beginner", "and for an advanced lifter?", "I'm a beginner": a level and
+        nothing else."""
         return (
             ents.level is not None
             and not ents.mentions
-            and self.only_filler(tuple(w for w in ents.rest if w not in self._level_words))
+            and self.only_filler(
+                tuple(w for w in ents.rest if w not in self._level_words and w not in _SPEAKER)
+            )
         )
 
     def _mentions_other_exercise(self, rest: tuple[str, ...]) -> bool:
