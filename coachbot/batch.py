@@ -507,11 +507,14 @@ def _encodable(record: Any) -> bool:
 
 
 class _LineFeed:
-    """Decoded lines for ``csv.reader``; remembers a bad line for the row that contains it."""
+    """Decoded lines for ``csv.reader``; remembers a bad line for the row that contains it,
+    and the text of the row being read (so a row that is not valid CSV is still reported
+    with what it said)."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self._lines = _raw_lines(stream)
         self.problem: str | None = None
+        self.text: list[str] = []
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -522,20 +525,30 @@ class _LineFeed:
             self.problem = self.problem or f"line longer than {MAX_LINE_BYTES:,} bytes"
             return "\n"
         try:
-            return raw.decode("utf-8")
+            line = raw.decode("utf-8")
         except UnicodeDecodeError:
             self.problem = self.problem or "not valid UTF-8"
-            return raw.decode("utf-8", errors="replace")
+            line = raw.decode("utf-8", errors="replace")
+        self.text.append(line)  # (bounded: the reader gives up on a field over its limit)
+        return line
 
     def take_problem(self) -> str | None:
         problem, self.problem = self.problem, None
+        self.text.clear()
         return problem
+
+    def take_text(self) -> str:
+        text = "".join(self.text).rstrip("\r\n")
+        self.take_problem()
+        return text
 
 
 def read_csv(stream: BinaryIO, column: str = "question", name: str = "input") -> Iterator[Row]:
     """Rows of a CSV file; raises ``UsageError`` at once when the header is unusable."""
     feed = _LineFeed(stream)
-    reader = csv.reader(feed)
+    # Strict, so that a quote never closed is an error on its row rather than the rest of the
+    # file silently read into one question.
+    reader = csv.reader(feed, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -554,6 +567,12 @@ def read_csv(stream: BinaryIO, column: str = "question", name: str = "input") ->
     return _csv_rows(reader, feed, header, header.index(column))
 
 
+_CSV_PROBLEMS = {
+    "unexpected end of data": "a quoted field is never closed (it runs to the end of the file)"
+}
+"""The csv module's terse errors, said in words a person fixing the file can act on."""
+
+
 def _csv_rows(
     reader: Iterator[list[str]], feed: _LineFeed, header: list[str], index: int
 ) -> Iterator[Row]:
@@ -565,8 +584,8 @@ def _csv_rows(
         except StopIteration:
             return
         except csv.Error as exc:
-            feed.take_problem()
-            yield Row(number, None, f"not valid CSV: {exc}")
+            reason = _CSV_PROBLEMS.get(str(exc), str(exc))
+            yield Row(number, feed.take_text() or None, f"not valid CSV: {reason}")
             continue
         problem = feed.take_problem()
         extra = tuple(

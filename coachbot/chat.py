@@ -293,9 +293,12 @@ def make_history(no_history: bool) -> History:
         base = os.environ.get("XDG_DATA_HOME", "")
         root = Path(base) if Path(base).is_absolute() else Path.home() / ".local" / "share"
         path = root / "coachbot" / "history"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8"):
-            pass  # fails now, not mid-conversation, when the file is not writable
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Only the user may read it: people type their symptoms into a coach. (Made before
+        # the first line is written, and tightened if an older version left it readable.)
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
     except (OSError, RuntimeError):  # RuntimeError: no home directory to be found
         return InMemoryHistory()
     return FileHistory(path)

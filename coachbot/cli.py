@@ -7,7 +7,9 @@ status 2; nothing prints a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -90,6 +92,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .check import check
 
     problems = check(args.knowledge, args.intents)
+    # Decided before printing: "coachbot check | head" in CI must still fail on bad data.
+    args.verdict = 2 if problems else 0
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
@@ -99,7 +103,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _silence_closed_pipes() -> None:
+    """Point stdout and stderr at the null device, so that flushing them at exit cannot raise
+    the broken pipe again as "Exception ignored ..." noise."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        # (A stream that is no real file, such as a test's capture, has nothing to flush.)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args: argparse.Namespace | None = None
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -118,7 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("coachbot: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return 0
+        # The reader stopped early ("| head"): the output it wanted is out, and the verdict a
+        # command had already reached (check, eval) stands.
+        _silence_closed_pipes()
+        return int(getattr(args, "verdict", 0))
     except OSError as exc:
         print(
             f"coachbot: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "),

@@ -475,6 +475,8 @@ def run(args: argparse.Namespace) -> int:
     if minimum > 0 and not items:
         raise UsageError(f"--min-accuracy needs labelled questions, and {path} has none")
     report = evaluate(coach, items, cases)
+    # Decided before printing: a reader that stops early must not turn a failure into success.
+    args.verdict = 1 if report.accuracy < minimum else 0
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -182,6 +182,29 @@ def test_undecodable_csv_row_is_an_error_record(tmp_path: Path, capsys: Cap) -> 
     assert "UTF-8" in records[1]["error"]
 
 
+def test_a_csv_quote_never_closed_is_an_error_record_not_a_merged_question(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text('user,question\na,hi\nb,"what is a ghr\nc,how do i do nordics\n')
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert code == 0 and [r["id"] for r in records] == [1, 2]
+    assert "never closed" in records[1]["error"] and records[1]["answer"] is None
+    assert records[1]["question"] == 'b,"what is a ghr\nc,how do i do nordics'  # nothing lost
+
+
+def test_a_malformed_csv_row_keeps_its_text_in_the_error_record(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text('question,user\n"what is"a ghr,a\nhi,b\n')
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert code == 0 and records[0]["error"].startswith("not valid CSV")
+    assert records[0]["question"] == '"what is"a ghr,a' and records[1]["intent"] == "greeting"
+
+
 def test_broken_json_line_is_an_error_record(tmp_path: Path, capsys: Cap) -> None:
     src = tmp_path / "q.jsonl"
     src.write_text(

@@ -289,6 +289,18 @@ def test_history_lives_in_the_user_data_directory(
     assert (tmp_path / "coachbot" / "history").is_file()
 
 
+def test_history_is_readable_by_the_user_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    path = tmp_path / "coachbot" / "history"
+    make_history(no_history=False)
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o644)  # as an older version left it
+    make_history(no_history=False)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
 def test_history_records_what_was_typed(
     coach: Coach, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,19 @@ def test_a_broken_general_yaml_is_one_problem_not_one_per_condition_used(
     problems = [str(p) for p in check(knowledge, intents)]
     assert any("synonymz" in p for p in problems), problems
     assert not any("unknown condition" in p for p in problems), problems
+
+
+def test_check_still_fails_when_its_reader_stops_early(data: tuple[Path, Path]) -> None:
+    """``coachbot check 2>&1 | head -1`` in CI must not pass on bad data."""
+    knowledge, intents = data
+    _replace(knowledge / "exercises" / "glute-bridge.yaml", "summary:", "summmary:")
+    command = [sys.executable, "-m", "coachbot", "check"]
+    proc = subprocess.Popen(
+        [*command, "--knowledge", str(knowledge), "--intents", str(intents)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert proc.stderr is not None
+    proc.stderr.close()  # the reader is gone before the first problem is printed
+    assert proc.wait(timeout=60) == 2
