@@ -67,10 +67,20 @@ def kit(needs: Any) -> str:
     return f" Needs: {join_names(needs)}." if needs else " No equipment needed."
 
 
+def naming(mistakes: Any, groups: Any, target: Any = ()) -> list[Any]:
+    """The mistakes whose description or fix names any of ``groups`` ("hamstring" in "so the
+    hamstrings cramp") other than the exercise's ``target`` muscles: what makes it go to
+    the muscle a question names, when that is the wrong one."""
+    aimed = " ".join(map(str, target)).lower()
+    wanted = [g for g in map(str.lower, map(str, groups)) if g not in aimed]
+    return [m for m in mistakes if any(g in f"{m.mistake} {m.fix}".lower() for g in wanted)]
+
+
 _ENV.filters["join_and"] = join_names
 _ENV.filters["lower_first"] = _lower_first
 _ENV.filters["sentence"] = sentence
 _ENV.filters["kit"] = kit
+_ENV.filters["naming"] = naming
 _BLANKS = re.compile(r"\n{3,}")
 
 

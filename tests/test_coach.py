@@ -432,3 +432,10 @@ def test_age_questions_get_the_age_answer(coach: Coach, text: str, exercise: str
     reply = coach.ask(text)
     assert (reply.intent, reply.exercise) == ("age", exercise)
     assert "See a doctor before you start if" in reply.text
+
+
+def test_feeling_it_in_the_wrong_muscle_gets_the_mistake_that_causes_it(coach: Coach) -> None:
+    reply = coach.ask("i feel glute bridges in my hamstrings")
+    assert reply.intent == "target_feel" and "Feet too far away" in reply.text
+    # The hamstrings are what a Nordic is for: no "wrong place" there.
+    assert "wrong place" not in coach.ask("i feel nordics in my hamstrings, is that right").text
