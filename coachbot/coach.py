@@ -320,7 +320,7 @@ class Coach:
                     errors.append(
                         DataError(
                             ex.file,
-                            line_containing(ex.file, alias),
+                            line_containing(ex.file, alias, "aliases"),
                             "aliases",
                             f"'{alias}' is also an alias of {owner[key]} (list it under "
                             "shared_aliases in general.yaml if it means both)",
@@ -333,7 +333,7 @@ class Coach:
                     errors.append(
                         DataError(
                             self.general.file,
-                            line_containing(self.general.file, ex_id),
+                            line_containing(self.general.file, ex_id, "shared_aliases"),
                             f"shared_aliases[{alias}]",
                             f"unknown exercise id '{ex_id}'",
                         )

@@ -136,14 +136,22 @@ def _yaml_files(folder: Path) -> list[Path]:
     return paths
 
 
-def line_containing(file: str, needle: str) -> int | None:
-    """The first line of ``file`` that contains ``needle`` (for problems found after loading,
-    when the record no longer knows where it came from)."""
+def line_containing(file: str, needle: str, section: str | None = None) -> int | None:
+    """The first line of ``file`` that contains ``needle``, from the line that starts the
+    top-level key ``section`` on if given (for problems found after loading, when the record
+    no longer knows where it came from: "bridge" is in "id: glute-bridge" too)."""
     try:
         lines = Path(file).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    return next((n for n, line in enumerate(lines, 1) if needle in line), None)
+    start = 0
+    if section is not None:
+        start = next((n for n, line in enumerate(lines) if line.startswith(f"{section}:")), 0)
+    numbered = list(enumerate(lines[start:], start + 1))
+    # A list item that is the needle itself beats one that contains it ("bridge" is on its
+    # own line after "glute bridge").
+    item = next((n for n, line in numbered if line.strip(" -'\"") == needle), None)
+    return item or next((n for n, line in numbered if needle in line), None)
 
 
 def _text(value: Any) -> str:
@@ -257,10 +265,14 @@ def load_exercises(
     """
     found: dict[str, Exercise] = {}
     docs: dict[str, tuple[LocatedDict, str]] = {}
+    broken: set[str] = set()
+    """Files with problems of their own: a reference to one is not reported again (one typo in
+    glute-bridge.yaml is one problem, not one per exercise that points at the bridge)."""
     for path in _yaml_files(folder):
         name = display_path(path)
         doc = _checked(path, schema.EXERCISE, errors)
         if doc is None:
+            broken.add(path.stem)
             continue
         if doc["id"] != path.stem:
             errors.append(
@@ -268,6 +280,7 @@ def load_exercises(
                     name, doc.key_lines["id"], "id", f"must match the file name '{path.stem}'"
                 )
             )
+            broken.add(path.stem)
             continue
         found[doc["id"]] = _exercise(doc, name)
         docs[doc["id"]] = (doc, name)
@@ -297,7 +310,7 @@ def load_exercises(
         for section in ("regressions", "progressions", "alternatives"):
             for index, item in enumerate(doc[section]):
                 ref = item.get("exercise")
-                if ref is not None and ref not in docs:
+                if ref is not None and ref not in docs and ref not in broken:
                     errors.append(
                         DataError(
                             name,

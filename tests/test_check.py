@@ -185,3 +185,25 @@ def test_check_still_fails_when_its_reader_stops_early(data: tuple[Path, Path]) 
     assert proc.stderr is not None
     proc.stderr.close()  # the reader is gone before the first problem is printed
     assert proc.wait(timeout=60) == 2
+
+
+def test_a_broken_exercise_file_is_one_problem_not_one_per_reference(
+    data: tuple[Path, Path],
+) -> None:
+    knowledge, intents = data
+    _replace(knowledge / "exercises" / "glute-bridge.yaml", "summary:", "summmary:")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert problems and all("glute-bridge.yaml:" in p for p in problems), problems
+    assert not any("unknown exercise id 'glute-bridge'" in p for p in problems)
+
+
+def test_an_alias_problem_points_at_the_alias_own_line(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    source = (knowledge / "exercises" / "glute-bridge.yaml").read_text()
+    copy = knowledge / "exercises" / "glute-bridge2.yaml"
+    copy.write_text(source.replace("id: glute-bridge\n", "id: glute-bridge2\n"))
+    lines = copy.read_text().splitlines()
+    problems = [str(p) for p in check(knowledge, intents) if "'bridge' is also" in str(p)]
+    assert len(problems) == 1
+    number = int(problems[0].split(".yaml:")[1].split(":")[0])
+    assert lines[number - 1].strip() == "- bridge"
