@@ -55,14 +55,17 @@ def _render_all(coach: Coach) -> list[DataError]:
             try:
                 text = coach.render_intent(intent.id, exercise, level, other)
             except Exception as exc:  # any template failure is a data problem to report
-                problems.append(
-                    DataError(
+                kind = "response" if exercise else "general"
+                if isinstance(exc, DataError):  # already says where, and for which exercise
+                    problem = DataError(exc.file, exc.line, kind, f"level {level}: {exc.message}")
+                else:
+                    problem = DataError(
                         intent.file,
-                        intent.lines.get("response" if exercise else "general"),
-                        "response" if exercise else "general",
+                        intent.lines.get(kind),
+                        kind,
                         f"fails for {exercise or 'no exercise'} / level {level}: {exc}",
                     )
-                )
+                problems.append(problem)
                 break
             if not text.strip() or "None" in text.split() or "{" in text:
                 problems.append(

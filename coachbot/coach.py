@@ -894,9 +894,10 @@ class Coach:
             ) as exc:
                 # What a template's own expressions can raise: a data problem, reported as one.
                 intent = self.intents[intent_id]
+                start, at = intent.lines.get(kind), render.failed_line(exc)
                 raise DataError(
                     intent.file,
-                    intent.lines.get(kind),
+                    start + at if start is not None and at is not None else start,
                     kind,
                     f"template failed for {exercise or 'no exercise'}: {type(exc).__name__}: {exc}",
                 ) from exc

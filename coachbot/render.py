@@ -142,6 +142,18 @@ def render(template: jinja2.Template, context: Mapping[str, Any]) -> str:
     return _BLANKS.sub("\n\n", "\n".join(lines))
 
 
+def failed_line(exc: BaseException) -> int | None:
+    """The line of the template (1 for its first) where rendering raised ``exc``: Jinja2
+    keeps template lines in the traceback's template frames."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 def fill(message: str, **values: str) -> str:
     """Fill a plain ``{name}`` message from ``_messages.yaml``."""
     return message.format(**values)

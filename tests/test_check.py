@@ -207,3 +207,16 @@ def test_an_alias_problem_points_at_the_alias_own_line(data: tuple[Path, Path]) 
     assert len(problems) == 1
     number = int(problems[0].split(".yaml:")[1].split(":")[0])
     assert lines[number - 1].strip() == "- bridge"
+
+
+def test_a_template_that_fails_when_rendered_points_at_the_failing_line(
+    data: tuple[Path, Path],
+) -> None:
+    knowledge, intents = data
+    path = intents / "sets_reps.yaml"
+    _replace(path, "{{ ex.name }} ({{ level }})", "{{ ex.nmae.x }} ({{ level }})")
+    problems = [str(p) for p in check(knowledge, intents)]
+    failing = [p for p in problems if "nmae" in p]
+    assert len(failing) == 1 and failing[0].count("sets_reps.yaml") == 1, problems
+    number = int(failing[0].split(".yaml:")[1].split(":")[0])
+    assert "ex.nmae.x" in path.read_text().splitlines()[number - 1]
