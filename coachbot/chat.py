@@ -316,7 +316,8 @@ def prompt_session(
         history=history,
         completer=ChatCompleter(completion_phrases(coach)),
         auto_suggest=AutoSuggestFromHistory(),
-        style=STYLE,
+        # Plain means no colour and no bold either (NO_COLOR, --plain).
+        style=Style([]) if plain else STYLE,
         color_depth=ColorDepth.MONOCHROME if plain else None,
         input=input,
         output=output,

@@ -368,3 +368,18 @@ def test_chat_command_with_a_missing_knowledge_folder_fails_in_one_line() -> Non
     result = run_chat(b"hello\n", "--knowledge", "/nonexistent")
     assert result.returncode == 2
     assert len(result.stderr.decode().strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("plain", "bold"), [(True, False), (False, True)])
+def test_the_prompt_is_bold_only_when_not_plain(coach: Coach, plain: bool, bold: bool) -> None:
+    from prompt_toolkit.data_structures import Size
+    from prompt_toolkit.output.vt100 import Vt100_Output
+
+    term = FakeTerminal()
+    output = Vt100_Output(term, lambda: Size(rows=24, columns=80), term="xterm")
+    with create_pipe_input() as inp:
+        inp.send_text("/quit\r")
+        session = prompt_session(coach, InMemoryHistory(), plain=plain, input=inp, output=output)
+        repl(ChatApp(coach, io.StringIO(), plain=True), session)
+    prompt = term.getvalue().split("you>")[0].rsplit("\x1b[", 1)[-1]  # the style set just before
+    assert (";1m" in prompt) == bold
