@@ -439,3 +439,9 @@ def test_feeling_it_in_the_wrong_muscle_gets_the_mistake_that_causes_it(coach: C
     assert reply.intent == "target_feel" and "Feet too far away" in reply.text
     # The hamstrings are what a Nordic is for: no "wrong place" there.
     assert "wrong place" not in coach.ask("i feel nordics in my hamstrings, is that right").text
+
+
+def test_every_day_gets_a_plain_answer_before_the_sessions_a_week(coach: Coach) -> None:
+    reply = coach.ask("can i do nordics every day?")
+    assert reply.intent == "frequency" and reply.text.startswith("Not every day")
+    assert not coach.ask("how often should i do nordics").text.startswith("Not every day")
