@@ -109,6 +109,11 @@ class Session:
         self._said: tuple[str, ...] = _signals(coach, state.get("said")) if state else ()
         """The screen's signal categories in the user's last message about themselves ("my
         calf is sore"), for a follow-up that refers back to it ("it's swollen and hot")."""
+        explored = state.get("explored") if state else None
+        self._explored: str | None = explored if explored in LEVELS else None
+        """The level the last answer was given for when the user only asked about it ("and
+        for advanced?"): "what about glute bridges?" straight after is at that level too,
+        though the user's own level stays as it was."""
         self.last_reply: Reply | None = None
         self.last_text: str | None = None
         """The message the last reply answered (a picked option is spelt out here)."""
@@ -159,9 +164,21 @@ class Session:
                 turn = replace(turn, assessment=assessment)
             exploring = self._other_level(text, turn)
             context = self._remember_profile(text, turn, self._context, exploring)
+            # "what about glute bridges?" right after "and for advanced?": still advanced.
+            carried = (
+                self._explored is not None
+                and turn.entities.level is None
+                and bool(turn.entities.mentions)
+                and self.coach.only_filler(turn.entities.rest)
+            )
             if self._only_about_self(text, turn, context):
                 # "I'm a beginner", "I train at home with no bench": nothing to answer yet.
                 reply = self._noted(context.profile)
+            elif carried:
+                own = context.profile
+                asking = replace(context, profile=replace(own, level=self._explored))
+                reply, context = self.coach.respond(text, asking, turn)
+                context = replace(context, profile=replace(context.profile, level=own.level))
             else:
                 reply, context = self.coach.respond(text, context, turn)
             if variation is not None and reply.red_flag is None:
@@ -170,9 +187,11 @@ class Session:
                     reply = Reply(variation, exercise=about, suggestions=self._offered)
                 elif reply.intent is not None:
                     reply = replace(reply, text=f"{variation}\n\n{reply.text}")
+            self._explored = reply.level if exploring or carried else None
             if (
                 reply.level
                 and not exploring
+                and not carried
                 and (reply.intent != "difficulty" or _about_self(text))
             ):
                 # "I'm a beginner", "sets for a newbie": the level sticks. Asking whether an
@@ -201,7 +220,7 @@ class Session:
 
         self._context = Context()
         self._offered = self._candidates = self._listed = self._said = ()
-        self._listed_from = None
+        self._listed_from = self._explored = None
         reply = Reply(
             self.coach.messages["reset"],
             suggestions=self.coach._suggest("help", None),
@@ -476,6 +495,7 @@ class Session:
                 "listed": list(self._listed),
                 "listed_from": self._listed_from,
                 "said": list(self._said),
+                "explored": self._explored,
             }
 
 
@@ -487,7 +507,7 @@ def _strings(value: Any, name: str) -> None:
 
 
 def _check_state_types(state: Mapping[str, Any]) -> None:
-    for key in ("exercise", "intent", "pending", "other", "listed_from"):
+    for key in ("exercise", "intent", "pending", "other", "listed_from", "explored"):
         if state.get(key) is not None and not isinstance(state[key], str):
             raise TypeError(f"{key} must be a string or null")
     for key in ("flagged", "offered", "candidates", "asked", "listed", "said"):

@@ -652,3 +652,17 @@ def test_a_setup_and_a_condition_told_together_are_both_noted(coach: Coach) -> N
     # "no" reaches "bench", not past "and have" to the hips.
     noted = coach.session().ask("i train at home with no bench and have bad hips").text
     assert "you have no bench, you train at home and you have hip problems" in noted
+
+
+def test_an_explored_level_survives_a_saved_state_and_bad_values_are_dropped(
+    coach: Coach,
+) -> None:
+    session = coach.session()
+    session.ask("how many sets of nordics? i'm a beginner")
+    session.ask("and for advanced?")
+    state = json.loads(json.dumps(session.to_dict()))
+    assert state["explored"] == "advanced" and state["profile"]["level"] == "beginner"
+    assert coach.session(state).ask("what about hip thrusts?").level == "advanced"
+    assert coach.session({**state, "explored": "expert"}).ask("and hip thrusts?").level == (
+        "beginner"
+    )
