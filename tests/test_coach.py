@@ -445,3 +445,12 @@ def test_every_day_gets_a_plain_answer_before_the_sessions_a_week(coach: Coach) 
     reply = coach.ask("can i do nordics every day?")
     assert reply.intent == "frequency" and reply.text.startswith("Not every day")
     assert not coach.ask("how often should i do nordics").text.startswith("Not every day")
+
+
+def test_a_comparison_for_a_muscle_group_says_which_works_it_as_its_main_muscle(
+    coach: Coach,
+) -> None:
+    reply = coach.ask("which is better for glutes, hip thrust or glute ham raise?")
+    assert reply.intent == "compare"
+    assert reply.text.startswith("Hip thrust is the better pick for the glutes")
+    assert coach.ask("hip thrust vs glute bridge for glutes").text.startswith("Both work the")
