@@ -376,6 +376,15 @@ def _pct(value: float) -> str:
     return f"{value * 100:5.1f}%"
 
 
+def _rate(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a percentage, or "n/a" when there is nothing to count."""
+    return _pct(part / whole) if whole else "   n/a"
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _show(value: str | None) -> str:
     return NONE if value is None else value
 
@@ -392,7 +401,7 @@ def format_report(report: Report, name: str = "") -> str:
 
 def _questions_section(report: Report, name: str) -> list[str]:
     lines = [
-        f"{name or 'labelled questions'}: {report.questions} questions",
+        f"{name or 'labelled questions'}: {_counted(report.questions, 'question')}",
         f"  overall accuracy    {_pct(report.accuracy)}  ({report.correct}/{report.questions})"
         "  intent and exercise both right",
         f"  intent accuracy     {_pct(report.intent_accuracy)}  "
@@ -427,10 +436,10 @@ def _questions_section(report: Report, name: str) -> list[str]:
 
 def _safety_section(safety: SafetyReport) -> list[str]:
     lines = [
-        f"red flags: {safety.messages} messages",
-        f"  recall              {_pct(safety.recall)}  ({safety.caught}/{safety.red_flags} "
-        "red flags caught)",
-        f"  exact severity      {_pct(_share(safety.exact, safety.red_flags))}  "
+        f"red flags: {_counted(safety.messages, 'message')}",
+        f"  recall              {_rate(safety.caught, safety.red_flags)}  "
+        f"({safety.caught}/{safety.red_flags} red flags caught)",
+        f"  exact severity      {_rate(safety.exact, safety.red_flags)}  "
         f"({safety.exact}/{safety.red_flags})",
     ]
     if safety.categorised:
@@ -439,7 +448,7 @@ def _safety_section(safety: SafetyReport) -> list[str]:
             f"  ({safety.category_right}/{safety.categorised})"
         )
     lines.append(
-        f"  false alarms        {_pct(safety.false_alarm_rate)}  "
+        f"  false alarms        {_rate(safety.false_alarms, safety.benign)}  "
         f"({safety.false_alarms}/{safety.benign} messages with no red flag)"
     )
     lines += ["", f"  {'kind':<22} {'right':>7} {'n':>5}"]

@@ -187,3 +187,10 @@ def test_missing_file_exits_2_with_one_line(tmp_path: Path, capsys: Cap) -> None
 def test_min_accuracy_outside_0_to_1_exits_2(tmp_path: Path, capsys: Cap) -> None:
     code, _, err = run_eval(capsys, str(write(tmp_path, TINY)), "--min-accuracy", "85")
     assert code == 2 and "between 0 and 1" in err
+
+
+def test_a_file_with_no_red_flags_shows_n_a_rather_than_zero(tmp_path: Path, capsys: Cap) -> None:
+    one = "version: 1\nmessages:\n  - {text: hi, severity: null, category: null, kind: benign}\n"
+    code, out, _ = run_eval(capsys, str(write(tmp_path, one)))
+    assert code == 0 and "red flags: 1 message\n" in out
+    assert "recall                 n/a  (0/0 red flags caught)" in out
