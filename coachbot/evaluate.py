@@ -480,7 +480,12 @@ def run(args: argparse.Namespace) -> int:
         )
     coach = Coach(knowledge=args.knowledge, intents=args.intents)
     path = Path(args.labelled)
-    items, cases = load(path, coach)
+    try:
+        items, cases = load(path, coach)
+    except DataErrors as exc:  # the labelled file is the user's own: show every problem in it
+        for problem in exc.errors:
+            print(f"coachbot: {problem}", file=sys.stderr)
+        return 2
     if minimum > 0 and not items:
         raise UsageError(f"--min-accuracy needs labelled questions, and {path} has none")
     report = evaluate(coach, items, cases)

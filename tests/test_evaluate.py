@@ -194,3 +194,10 @@ def test_a_file_with_no_red_flags_shows_n_a_rather_than_zero(tmp_path: Path, cap
     code, out, _ = run_eval(capsys, str(write(tmp_path, one)))
     assert code == 0 and "red flags: 1 message\n" in out
     assert "recall                 n/a  (0/0 red flags caught)" in out
+
+
+def test_every_problem_in_a_labelled_file_is_listed(tmp_path: Path, capsys: Cap) -> None:
+    bad = "version: 1\nquestions:\n  - {q: 5, intent: tempo}\n  - {q: [hi], intent: tempo}\n"
+    code, _, err = run_eval(capsys, str(write(tmp_path, bad)))
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 2 and all("labelled.yaml:" in line for line in lines)
