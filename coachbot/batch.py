@@ -567,10 +567,17 @@ def read_csv(stream: BinaryIO, column: str = "question", name: str = "input") ->
     return _csv_rows(reader, feed, header, header.index(column))
 
 
-_CSV_PROBLEMS = {
-    "unexpected end of data": "a quoted field is never closed (it runs to the end of the file)"
-}
+_NEVER_CLOSED = "unexpected end of data"
+_CSV_PROBLEMS = {_NEVER_CLOSED: "a quoted field is never closed (it runs to the end of the file)"}
 """The csv module's terse errors, said in words a person fixing the file can act on."""
+
+
+def _lenient_fields(text: str) -> list[str] | None:
+    """The fields of one row's text read without the strict reader's objections, or None."""
+    try:
+        return next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:
+        return None
 
 
 def _csv_rows(
@@ -584,10 +591,17 @@ def _csv_rows(
         except StopIteration:
             return
         except csv.Error as exc:
-            reason = _CSV_PROBLEMS.get(str(exc), str(exc))
-            yield Row(number, feed.take_text() or None, f"not valid CSV: {reason}")
-            continue
-        problem = feed.take_problem()
+            problem = feed.problem
+            text = feed.take_text()
+            lax = _lenient_fields(text) if str(exc) != _NEVER_CLOSED else None
+            if lax is None:
+                reason = _CSV_PROBLEMS.get(str(exc), str(exc))
+                yield Row(number, text or None, f"not valid CSV: {reason}")
+                continue
+            # Odd quoting within one row ('"what is a ghr" ,a'): read as most programs would.
+            fields = lax
+        else:
+            problem = feed.take_problem()
         extra = tuple(
             (name, fields[i] if i < len(fields) else "")
             for i, name in enumerate(header)

@@ -57,6 +57,8 @@ _PAST = frozenset({"was", "were"})
 """A word just before a condition that puts it in the past ("I was pregnant")."""
 _SPEAKER = frozenset({"i", "am", "im", "me", "here"})
 """Words that only say who is speaking, as in "I'm a beginner" or "advanced lifter here"."""
+_DENIALS = frozenset({"not", "never", "nothing"})
+"""Words that turn small talk into something else ("not ok", "not good")."""
 _MEANING = frozenset({"no", "yes", "what", "how"})
 """Filler words that a repair phrase keeps: "makes no sense" is not "makes sense"."""
 
@@ -78,6 +80,9 @@ exercise compared with, the profile, the conditions and the focus of the questio
 coach renders each one once)."""
 
 SAFETY_INTENT = "safety_info"
+ACKNOWLEDGE = "acknowledge"
+"""The intent of "ok", "got it": right after an escalation, or with an emergency on record,
+it gets the escalation again (an "ok" may be all someone types before doing nothing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +123,14 @@ class Context:
     asked: tuple[str, ...] = ()
     """The conditions the last injury question named: "and for hip thrusts?" after "is the
     ghr ok with bad knees?" is about knees too."""
+
+
+def _contains(said: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    """Whether ``phrase`` occurs in ``said`` as consecutive words."""
+    if len(phrase) == 1:
+        return phrase[0] in said
+    n = len(phrase)
+    return any(tuple(said[i : i + n]) == phrase for i in range(len(said) - n + 1))
 
 
 def _prose_words(exercises: Mapping[str, Exercise], files: IntentFiles) -> set[str]:
@@ -278,7 +291,9 @@ class Coach:
         # carry its meaning ("makes no sense" is not "ok, makes sense").
         self._fix_questions = frozenset(map(self._bare, self.general.fix_questions)) - {()}
         self._repairs = frozenset(self._bare(p, _MEANING) for p in self.general.repairs) - {()}
-        self._focus_vocabulary = frozenset().union(*self.general.focus_words.values())
+        self._focus_vocabulary = frozenset(
+            phrase[0] for phrases in self.general.focus_words.values() for phrase in phrases
+        )
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
         self._small_talk = {
             i.id: frozenset(
@@ -515,7 +530,10 @@ class Coach:
         if (
             alert is not None
             and reply.red_flag is None
-            and (reply.intent is None or content_words(text) in self.general.after_red_flag)
+            and (
+                reply.intent in (None, ACKNOWLEDGE)
+                or content_words(text) in self.general.after_red_flag
+            )
         ):
             reply = self._repeated_alert(alert, reply)
             context = replace(context, alert=alert)
@@ -577,7 +595,7 @@ class Coach:
             and mentioned
             and best is not None
             and best.example
-            and (best.score < floor or self._close_call(best, turn) or best.score < FOLLOW_UP_SCORE)
+            and (best.score < FOLLOW_UP_SCORE or self._close_call(best, turn))
         ):
             notes.append(f"the name answers the question the conversation is about: {about}")
             best = Match(about, 1.0, "")
@@ -688,15 +706,26 @@ class Coach:
         best = turn.ranking[0] if turn.ranking else None
         if best is not None:
             notes.append(f"best intent {best.intent} {best.score:.3f} via {best.example!r}")
+        rest = ents.rest
         if best is not None and best.intent in self._small_talk and not self._mostly(best, turn):
             # "can I do glute bridges in the morning" shares "morning" with a greeting, but
             # it is a question: the best intent that is not small talk answers it, if any.
-            best = next((m for m in turn.ranking if m.intent not in self._small_talk), None)
+            # "thanks, what about glute bridges?" is "what about glute bridges?".
+            own = self._small_talk[best.intent]
+            rest = tuple(w for w in rest if not own.issuperset(self.matcher.query_stems((w,))))
+            best = next(
+                (
+                    m
+                    for m in turn.ranking
+                    if m.intent not in self._small_talk and m.intent != OUT_OF_SCOPE
+                ),
+                None,
+            )
             notes.append(
                 "small talk is not most of the message: "
                 + (f"answering {best.intent}" if best else "nothing else matches")
             )
-        if ents.mentions and self.only_filler(ents.rest):
+        if ents.mentions and self.only_filler(rest):
             # Just a name: it answers a pending question ("which exercise?" -> "ghr"), repeats
             # the last question for another exercise ("and nordics?"), or asks what it is.
             follow = context.pending or context.intent or "overview"
@@ -740,6 +769,8 @@ class Coach:
         said = [s for s in turn.query.stems if s not in PUNCTUATION]
         if not said:
             return True
+        if not _DENIALS.isdisjoint(said):
+            return False  # "not ok", "that's not right": no acknowledgement or greeting
         share = sum(s in self._small_talk[match.intent] for s in said) / len(said)
         return share > 0.5 if turn.entities.mentions else share >= 0.5
 
@@ -801,8 +832,11 @@ class Coach:
         names ("best exercise for my hamstrings"), or an aspect ("which is harder?")."""
         if self._focus_vocabulary.isdisjoint(said):
             return ()  # most questions
-        present = set(said)
-        return tuple(g for g, ws in self.general.focus_words.items() if not present.isdisjoint(ws))
+        return tuple(
+            group
+            for group, phrases in self.general.focus_words.items()
+            if any(_contains(said, phrase) for phrase in phrases)
+        )
 
     def screened(self, turn: Turn, profile: Profile) -> Turn:
         """``turn`` with the screen's verdict given what the user told us: "I'm 20 weeks

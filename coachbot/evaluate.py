@@ -483,6 +483,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         items, cases = load(path, coach)
     except DataErrors as exc:  # the labelled file is the user's own: show every problem in it
+        args.verdict = 2  # (decided before printing, as below)
         for problem in exc.errors:
             print(f"coachbot: {problem}", file=sys.stderr)
         return 2
@@ -495,10 +496,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(format_report(report, display_path(path)), end="")
-    if report.accuracy < minimum:
+    if args.verdict:
         print(
             f"coachbot eval: accuracy {report.accuracy:.1%} is below the minimum {minimum:.1%}",
             file=sys.stderr,
         )
-        return 1
-    return 0
+    return int(args.verdict)

@@ -470,7 +470,10 @@ class General:
     """Messages saying the last answer missed ("that didn't answer my question", "huh?")."""
     fix_questions: frozenset[tuple[str, ...]] = frozenset()
     """Questions ("how do I fix it?") that, about an exercise, ask for its mistakes' fixes."""
-    focus_words: Mapping[str, frozenset[str]] = field(default_factory=lambda: frozen_map({}))
+    focus_words: Mapping[str, frozenset[tuple[str, ...]]] = field(
+        default_factory=lambda: frozen_map({})
+    )
+    """Group or aspect -> the words or phrases that name it ("glutes", "every day")."""
     """What a question can single out, muscle groups ("glute") or aspects ("difficulty"),
     and the words that say so."""
     form_words: frozenset[str] = frozenset()
@@ -515,7 +518,7 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         form_words=frozenset(w for p in doc.get("form_words") or () for w in words(p)),
         focus_words=frozen_map(
             {
-                group: frozenset(w for p in ws for w in words(p))
+                group: frozenset(tuple(words(p)) for p in ws if words(p))
                 for group, ws in (doc.get("focus_words") or {}).items()
             }
         ),

@@ -174,6 +174,9 @@ _PRESENT = frozenset({"is", "are", "am", "feels", "looks", "hurts", "seems", "ke
 """Words that tell a symptom in the present tense ("my calf is swollen")."""
 _POINTED = frozenset({"this", "these"})
 """Words that point at a symptom that is there ("this chest pain")."""
+POINTED_REACH = 3
+"""How many words before a symptom "this", "these" or "my" may come ("this really bad chest
+pain")."""
 PRESENT_REACH = 2
 """How many words after a symptom a present-tense word may come and still tell it as there
 now ("my chest pain is serious")."""
@@ -605,10 +608,12 @@ class SafetyScreen:
         # keep going"); a question about no one in particular is one wherever the frame is
         # ("is tingling down the leg ever a bad sign").
         if cue(cues.first_person):
-            # ... and not past a "but" ("I want to avoid strains, but my hamstring popped").
+            # ... and not past a "but" ("I want to avoid strains, but my hamstring popped")
+            # or a comma ("how do I prevent numbness, it goes numb on every set").
             asks = any(
                 lo <= a < end
                 and b <= hi
+                and "," not in text[b:start]
                 and not any(b <= t < start for t in cues.terminators if text[t] in _REVERSING)
                 for a, b in cues.hypothetical
             )
@@ -646,11 +651,18 @@ class SafetyScreen:
 
     @staticmethod
     def _told_as_present(text: Sequence[str], cues: _Cues, start: int, end: int) -> bool:
-        """The symptom is pointed at ("how do I stop this numbness") or told in the present
-        right after it ("what if my chest pain is serious"): it is there now, so a question
-        around it does not make it hypothetical ("what if my pee goes dark" still is)."""
-        if start and text[start - 1] in _POINTED:
-            return True
+        """The symptom is pointed at ("how do I stop this really bad chest pain") or, as one's
+        own, told in the present right after it ("what if my chest pain is serious"): it is
+        there now, so a question around it does not make it hypothetical ("what if my pee
+        goes dark" still is, and so is "how would I know if dark pee is rhabdo")."""
+        before = range(start - 1, max(start - 1 - POINTED_REACH, -1), -1)
+        for i in before:
+            if text[i] in PUNCTUATION or i in cues.terminators:
+                break
+            if text[i] in _POINTED:
+                return True
+        if not any(text[i] == "my" for i in before):
+            return False
         for i in range(end, min(end + PRESENT_REACH, len(text))):
             if text[i] in PUNCTUATION or i in cues.terminators:
                 return False

@@ -191,18 +191,20 @@ def test_a_csv_quote_never_closed_is_an_error_record_not_a_merged_question(
     records = jsonl(out)
     assert code == 0 and [r["id"] for r in records] == [1, 2]
     assert "never closed" in records[1]["error"] and records[1]["answer"] is None
-    assert records[1]["question"] == 'b,"what is a ghr\nc,how do i do nordics'  # nothing lost
+    # The row's text, and the row the open quote swallowed, are kept for the user to fix.
+    assert records[1]["question"] == 'b,"what is a ghr\nc,how do i do nordics'
 
 
-def test_a_malformed_csv_row_keeps_its_text_in_the_error_record(
+def test_odd_quoting_within_a_csv_row_is_read_leniently_with_its_columns(
     tmp_path: Path, capsys: Cap
 ) -> None:
     src = tmp_path / "q.csv"
-    src.write_text('question,user\n"what is"a ghr,a\nhi,b\n')
+    src.write_text('question,user\n"what is a ghr" ,a\nhi,b\n')  # a space after the quote
     code, out, _ = run_batch(capsys, str(src), "--quiet")
     records = jsonl(out)
-    assert code == 0 and records[0]["error"].startswith("not valid CSV")
-    assert records[0]["question"] == '"what is"a ghr,a' and records[1]["intent"] == "greeting"
+    assert code == 0 and records[0]["error"] is None
+    assert (records[0]["intent"], records[0]["user"]) == ("overview", "a")
+    assert records[1]["intent"] == "greeting"
 
 
 def test_broken_json_line_is_an_error_record(tmp_path: Path, capsys: Cap) -> None:

@@ -445,6 +445,7 @@ def test_every_day_gets_a_plain_answer_before_the_sessions_a_week(coach: Coach) 
     reply = coach.ask("can i do nordics every day?")
     assert reply.intent == "frequency" and reply.text.startswith("Not every day")
     assert not coach.ask("how often should i do nordics").text.startswith("Not every day")
+    assert not coach.ask("how many sessions every week for nordics").text.startswith("Not every")
 
 
 def test_a_comparison_for_a_muscle_group_says_which_works_it_as_its_main_muscle(
