@@ -174,6 +174,11 @@ _PRESENT = frozenset({"is", "are", "am", "feels", "looks", "hurts", "seems", "ke
 """Words that tell a symptom in the present tense ("my calf is swollen")."""
 _POINTED = frozenset({"this", "these"})
 """Words that point at a symptom that is there ("this chest pain")."""
+_LINKING = frozenset(
+    {"cause", "causes", "make", "makes", "give", "gives", "bring", "lead", "do", "does", "can"}
+    | {"could", "would", "will", "be", "is", "are", "was", "were", "get", "gets", "trigger"}
+)
+"""Verbs between "this"/"these" and a symptom: then the words point at something else."""
 POINTED_REACH = 3
 """How many words before a symptom "this", "these" or "my" may come ("this really bad chest
 pain")."""
@@ -189,6 +194,9 @@ class _Cues:
     negations: tuple[tuple[int, int], ...]
     following: tuple[tuple[int, int], ...]
     hypothetical: tuple[tuple[int, int], ...]
+    prevention: tuple[tuple[int, int], ...]
+    """Frames about avoiding or preventing ("how do I avoid a pulled hamstring"): questions,
+    except about an emergency, which someone may well be having as they ask."""
     historical: tuple[tuple[int, int], ...]
     current: tuple[tuple[int, int], ...]
     third_party: tuple[tuple[int, int], ...]
@@ -328,6 +336,7 @@ class SafetyScreen:
                 ("reversals", "reversals"),
                 ("first_person", "first_person"),
                 ("training_questions", "training_questions"),
+                ("prevention", "prevention"),
             )
         }
         self._kinds = tuple(kinds)
@@ -555,6 +564,7 @@ class SafetyScreen:
             negations=live(spans["negations"]),
             following=live(spans["following"]),
             hypothetical=unless_pseudo(spans["hypothetical"]),
+            prevention=unless_pseudo(spans["prevention"]),
             historical=unless_pseudo(historical),
             current=unless_pseudo([c for c in current if c not in dated]),
             third_party=unless_pseudo(spans["third_party"]),
@@ -577,7 +587,9 @@ class SafetyScreen:
             for i in range(a, b)
         )
 
-    def _context(self, text: Sequence[str], start: int, end: int, cues: _Cues) -> str:
+    def _context(
+        self, text: Sequence[str], start: int, end: int, cues: _Cues, emergency: bool = False
+    ) -> str:
         lo, hi = self._sentence(text, cues, start, end)
         for a, b in cues.negations:
             before = (
@@ -607,6 +619,9 @@ class SafetyScreen:
         # report of one's own made before it in the same sentence ("my chest hurts, what if i
         # keep going"); a question about no one in particular is one wherever the frame is
         # ("is tingling down the leg ever a bad sign").
+        # "How do I avoid chest pain on nordics" may come from someone who has it: a frame
+        # about preventing something makes only a lesser symptom a question.
+        frames = cues.hypothetical if emergency else (*cues.hypothetical, *cues.prevention)
         if cue(cues.first_person):
             # ... and not past a "but" ("I want to avoid strains, but my hamstring popped")
             # or a comma ("how do I prevent numbness, it goes numb on every set").
@@ -615,14 +630,13 @@ class SafetyScreen:
                 and b <= hi
                 and "," not in text[b:start]
                 and not any(b <= t < start for t in cues.terminators if text[t] in _REVERSING)
-                for a, b in cues.hypothetical
+                for a, b in frames
             )
         else:
             # ... unless a comma sets the report apart ("chest pain after hip thrusts, what if
             # it's serious?"): then it is one.
             asks = any(
-                lo <= a and b <= hi and (a < end or "," not in text[end:a])
-                for a, b in cues.hypothetical
+                lo <= a and b <= hi and (a < end or "," not in text[end:a]) for a, b in frames
             )
         own = {cues.clause[i] for i in range(start, end)} if cues.clause else set()
         # "knee replacement 2 yrs ago, during bridges it gave way": a past cue in a clause
@@ -657,8 +671,8 @@ class SafetyScreen:
         goes dark" still is, and so is "how would I know if dark pee is rhabdo")."""
         before = range(start - 1, max(start - 1 - POINTED_REACH, -1), -1)
         for i in before:
-            if text[i] in PUNCTUATION or i in cues.terminators:
-                break
+            if text[i] in PUNCTUATION or i in cues.terminators or text[i] in _LINKING:
+                break  # "would these cause chest pain": "these" are the exercises
             if text[i] in _POINTED:
                 return True
         if not any(text[i] == "my" for i in before):
@@ -705,7 +719,14 @@ class SafetyScreen:
         lasting = [(a, b) for c, a, b, _ in found if self.categories[c].lasting]
         cues = self._cues(fixed, spans, literal, lasting)
         hits = tuple(
-            Hit(category, start, end, self._context(fixed, start, end, cues))
+            Hit(
+                category,
+                start,
+                end,
+                self._context(
+                    fixed, start, end, cues, self.categories[category].severity == "emergency"
+                ),
+            )
             for category, start, end, _ in found
         )
         return Assessment(hits, self._verdict(hits))
@@ -874,6 +895,7 @@ SAFETY = schema.Obj(
                 "reversals": _PHRASES,
                 "first_person": _PHRASES,
                 "training_questions": _PHRASES,
+                "prevention": _PHRASES,
             },
         ),
     },
