@@ -677,6 +677,8 @@ class SafetyScreen:
                 return True
         if not any(text[i] == "my" for i in before):
             return False
+        if any(word in _PRESENT for word in text[start:end]):
+            return True  # "... my chest is crushing"
         for i in range(end, min(end + PRESENT_REACH, len(text))):
             if text[i] in PUNCTUATION or i in cues.terminators:
                 return False
