@@ -125,14 +125,6 @@ class Context:
     ghr ok with bad knees?" is about knees too."""
 
 
-def _contains(said: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    """Whether ``phrase`` occurs in ``said`` as consecutive words."""
-    if len(phrase) == 1:
-        return phrase[0] in said
-    n = len(phrase)
-    return any(tuple(said[i : i + n]) == phrase for i in range(len(said) - n + 1))
-
-
 def _prose_words(exercises: Mapping[str, Exercise], files: IntentFiles) -> set[str]:
     """The words of the coach's own prose (exercise facts, answer templates, messages): real
     words, spelt right, which the red-flag screen must never take for typos of its trigger
@@ -291,9 +283,12 @@ class Coach:
         # carry its meaning ("makes no sense" is not "ok, makes sense").
         self._fix_questions = frozenset(map(self._bare, self.general.fix_questions)) - {()}
         self._repairs = frozenset(self._bare(p, _MEANING) for p in self.general.repairs) - {()}
-        self._focus_vocabulary = frozenset(
-            phrase[0] for phrases in self.general.focus_words.values() for phrase in phrases
-        )
+        self._focus_groups: dict[tuple[str, ...], set[str]] = {}
+        """Each focus word or phrase -> the groups and aspects it names."""
+        for group, phrases in self.general.focus_words.items():
+            for phrase in phrases:
+                self._focus_groups.setdefault(phrase, set()).add(group)
+        self._focus_lengths = lengths_by_first_word(self._focus_groups)
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
         self._small_talk = {
             i.id: frozenset(
@@ -766,7 +761,7 @@ class Coach:
         """Whether the message is mostly words of ``match``'s small-talk intent: half of its
         words, or more than half beside an exercise name ("cheers coach, that helped" and
         "ok bye" are, "prone hip extension at night" is no goodbye)."""
-        said = [s for s in turn.query.stems if s not in PUNCTUATION]
+        said = turn.query.stems  # (no punctuation: the matcher drops it)
         if not said:
             return True
         if not _DENIALS.isdisjoint(said):
@@ -830,13 +825,11 @@ class Coach:
     def _focus(self, said: Sequence[str]) -> tuple[str, ...]:
         """What a question is about, in the order of ``focus_words``: the muscle groups it
         names ("best exercise for my hamstrings"), or an aspect ("which is harder?")."""
-        if self._focus_vocabulary.isdisjoint(said):
-            return ()  # most questions
-        return tuple(
-            group
-            for group, phrases in self.general.focus_words.items()
-            if any(_contains(said, phrase) for phrase in phrases)
-        )
+        named: set[str] = set()
+        for i, word in enumerate(said):
+            for n in self._focus_lengths.get(word, ()):  # (most questions: no word starts one)
+                named |= self._focus_groups.get(tuple(said[i : i + n]), set())
+        return tuple(g for g in self.general.focus_words if g in named)
 
     def screened(self, turn: Turn, profile: Profile) -> Turn:
         """``turn`` with the screen's verdict given what the user told us: "I'm 20 weeks

@@ -669,13 +669,14 @@ class SafetyScreen:
         own, told in the present right after it ("what if my chest pain is serious"): it is
         there now, so a question around it does not make it hypothetical ("what if my pee
         goes dark" still is, and so is "how would I know if dark pee is rhabdo")."""
-        before = range(start - 1, max(start - 1 - POINTED_REACH, -1), -1)
-        for i in before:
+        mine = False
+        for i in range(start - 1, max(start - 1 - POINTED_REACH, -1), -1):
             if text[i] in PUNCTUATION or i in cues.terminators or text[i] in _LINKING:
                 break  # "would these cause chest pain": "these" are the exercises
             if text[i] in _POINTED:
                 return True
-        if not any(text[i] == "my" for i in before):
+            mine = mine or text[i] == "my"
+        if not mine:
             return False
         if any(word in _PRESENT for word in text[start:end]):
             return True  # "... my chest is crushing"
