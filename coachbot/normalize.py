@@ -36,6 +36,8 @@ _CONTRACTIONS = {
     "it's": "it is",
     "that's": "that is",
     "what's": "what is",
+    "whats": "what is",
+    "thats": "that is",
     "i've": "i have",
     "ive": "i have",
     "i'd": "i would",

@@ -187,6 +187,13 @@ PRESENT_REACH = 2
 now ("my chest pain is serious")."""
 
 
+def _says_i_am(text: Sequence[str], start: int, end: int) -> bool:
+    """Whether a new "i am" comes after word ``start`` and before word ``end`` ("how do I
+    avoid hypos im t1 and shaking"); one right at ``start`` continues the frame ("what if i
+    am dizzy")."""
+    return any(text[i] == "i" and text[i + 1] == "am" for i in range(start + 1, end - 1))
+
+
 @dataclass(frozen=True, slots=True)
 class _Cues:
     """Where each kind of context phrase occurs in one message (start, end word index)."""
@@ -623,13 +630,15 @@ class SafetyScreen:
         # about preventing something makes only a lesser symptom a question.
         frames = cues.hypothetical if emergency else (*cues.hypothetical, *cues.prevention)
         if cue(cues.first_person):
-            # ... and not past a "but" ("I want to avoid strains, but my hamstring popped")
-            # or a comma ("how do I prevent numbness, it goes numb on every set").
+            # ... and not past a "but" ("I want to avoid strains, but my hamstring popped"),
+            # a comma ("how do I prevent numbness, it goes numb on every set") or a new
+            # sentence about oneself with none ("how do I avoid hypos im t1 and shaking").
             asks = any(
                 lo <= a < end
                 and b <= hi
                 and "," not in text[b:start]
                 and not any(b <= t < start for t in cues.terminators if text[t] in _REVERSING)
+                and not _says_i_am(text, b, start)
                 for a, b in frames
             )
         else:

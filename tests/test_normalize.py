@@ -16,6 +16,7 @@ def test_contractions_are_spelt_out() -> None:
     assert words("I can't walk") == ("i", "can", "not", "walk")
     assert words("it doesn't hurt") == ("it", "does", "not", "hurt")
     assert words("cant pee") == ("can", "not", "pee")
+    assert words("whats up") == ("what", "is", "up")
 
 
 def test_typographic_apostrophes_and_accents_are_folded() -> None:
