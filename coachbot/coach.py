@@ -759,15 +759,17 @@ class Coach:
 
     def _mostly(self, match: Match, turn: Turn) -> bool:
         """Whether the message is mostly words of ``match``'s small-talk intent: half of its
-        words, or more than half beside an exercise name ("cheers coach, that helped" and
-        "ok bye" are, "prone hip extension at night" is no goodbye)."""
+        words, or more than half beside the name of an exercise or a muscle ("cheers coach,
+        that helped" and "ok bye" are; "prone hip extension at night" is no goodbye and
+        "what is up with my hamstrings" no greeting)."""
         said = turn.query.stems  # (no punctuation: the matcher drops it)
         if not said:
             return True
         if not _DENIALS.isdisjoint(said):
             return False  # "not ok", "that's not right": no acknowledgement or greeting
         share = sum(s in self._small_talk[match.intent] for s in said) / len(said)
-        return share > 0.5 if turn.entities.mentions else share >= 0.5
+        about = turn.entities.mentions or self._focus(turn.entities.rest)
+        return share > 0.5 if about else share >= 0.5
 
     def _which_intent(
         self,
@@ -1040,12 +1042,13 @@ class Coach:
         if best is not None and best.intent in category.answers_too and best.score >= MIN_SCORE:
             intent = best.intent
         elif (
-            category.situation
+            (category.situation or flag.context == "historical")
             and turn.entities.exercise_ids
             and self._injury_intent in category.answers_too
         ):
-            # "I'm 22 weeks pregnant, are hip thrusts ok?": whatever the wording, the question
-            # is whether that exercise suits the situation.
+            # "I'm 22 weeks pregnant, are hip thrusts ok?", "I tweaked a hamstring a while
+            # back, bridges?": whatever the wording, the question is whether that exercise
+            # suits the situation.
             intent = self._injury_intent
         if intent is not None and (
             exercise is not None or self.intents[intent].general is not None

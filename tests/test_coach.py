@@ -398,6 +398,7 @@ def test_what_to_do_at_home_lists_the_household_ones_for_the_muscle_asked(coach:
         ("ok bye", "goodbye"),
         ("cheers coach, that helped with my nordics", "thanks"),
         ("got it", "acknowledge"),
+        ("whats up", "greeting"),
     ],
 )
 def test_small_talk_answers_a_message_that_is_mostly_small_talk(
@@ -412,6 +413,7 @@ def test_small_talk_answers_a_message_that_is_mostly_small_talk(
         "can i do glute bridges in the morning",
         "prone hip extension at night",
         "my heart rate goes up a lot on hip thrusts",
+        "what is up with my hamstrings",
     ],
 )
 def test_a_question_sharing_a_word_with_small_talk_is_not_small_talk(
@@ -455,3 +457,24 @@ def test_a_comparison_for_a_muscle_group_says_which_works_it_as_its_main_muscle(
     assert reply.intent == "compare"
     assert reply.text.startswith("Hip thrust is the better pick for the glutes")
     assert coach.ask("hip thrust vs glute bridge for glutes").text.startswith("Both work the")
+
+
+@pytest.mark.parametrize(
+    ("text", "exercise"),
+    [
+        ("i tweaked a hamstring a couple of weeks back, are glute bridges ok", "glute-bridge"),
+        ("i pulled my hamstring 3 weeks ago, can i do nordics", "nordic-hamstring-curl"),
+    ],
+)
+def test_a_past_injury_and_an_exercise_ask_whether_it_suits_them(
+    coach: Coach, text: str, exercise: str
+) -> None:
+    reply = coach.ask(text)
+    assert reply.red_flag is not None and reply.red_flag.context == "historical"
+    assert (reply.intent, reply.exercise) == ("injury_modification", exercise)
+    assert "To lower the risk of hamstring strains" not in reply.text  # no prevention plan
+
+
+def test_harder_in_a_readiness_question_asks_for_a_progression(coach: Coach) -> None:
+    assert coach.ask("when am i ready for harder nordics").intent == "harder_variation"
+    assert coach.ask("am i ready for nordics").intent == "easier_variation"
