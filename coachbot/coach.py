@@ -35,7 +35,7 @@ from .loader import (
     load_intents,
 )
 from .matcher import IntentMatcher, Match, Query
-from .models import SEVERITIES, WARNED, Exercise, Intent, Profile, RedFlag, Reply
+from .models import SEVERITIES, WARNED, Exercise, Intent, Option, Profile, RedFlag, Reply
 from .normalize import (
     MAX_CHARS,
     MAX_SCREEN_CHARS,
@@ -640,12 +640,28 @@ class Coach:
         personalised = bool(conditions) or any(
             getattr(context.profile, f, None) for f in self._personalised.get(intent.id, ())
         )
+        lead = ""
+        if (
+            intent.again is not None
+            and not mentioned  # ("what's easier than nordics?" asks about nordics)
+            and exercise is not None
+            and other is None
+            and context.intent == intent.id
+            and context.exercise == exercise
+        ):
+            # "still too hard" right after the easier versions: one step further along.
+            lead, exercise = self._step_along(intent.again, exercise, notes)
+            if exercise is None:
+                return self._final(
+                    lead, intent.id, context.exercise, best.score, level, context, notes
+                )
         if (
             exercise is not None
             and intent.needs_exercise
             and best.example
             and not personalised
             and other is None
+            and not lead
         ):
             found = self._from_faq(exercise, turn, best.score, level, context, notes)
             if found is not None:
@@ -682,9 +698,24 @@ class Coach:
 
         focus = self._focus(ents.rest)
         text = self._answer_text(intent, exercise, level, other, context.profile, conditions, focus)
+        if lead:
+            text = f"{lead}\n{text}"
         return self._final(
             text, intent.id, exercise, best.score, level, context, notes, other, conditions
         )
+
+    def _step_along(self, section: str, exercise: str, notes: list[str]) -> tuple[str, str | None]:
+        """The line that leads to the first exercise ``exercise``'s ``section`` links to, and
+        that exercise; or, at the end of the line, what to do instead and None."""
+        ex = self.exercises[exercise]
+        options: tuple[Option, ...] = getattr(ex, section)
+        after = next((o.exercise for o in options if o.exercise in self.exercises), None)
+        if after is None:
+            notes.append(f"asked again: {ex.name} has no {section} to step on to")
+            return render.fill(self.messages[f"again_{section}_end"], name=ex.name), None
+        notes.append(f"asked again: one step further along its {section}, to {after}")
+        name = self.exercises[after].name
+        return render.fill(self.messages[f"again_{section}"], name=name), after
 
     @staticmethod
     def _close_call(best: Match, turn: Turn) -> bool:
@@ -1038,7 +1069,8 @@ class Coach:
         category = self.screen.categories[flag.category]
         intent: str | None = None
         answered: tuple[str, ...] | None = None  # the conditions of a coaching answer given
-        best = turn.ranking[0] if turn.ranking else None
+        # (Small talk never follows an escalation: "i've got sciatica" is no "got it".)
+        best = next((m for m in turn.ranking if m.intent not in self._small_talk), None)
         if best is not None and best.intent in category.answers_too and best.score >= MIN_SCORE:
             intent = best.intent
         elif (

@@ -334,6 +334,7 @@ def _intent(doc: LocatedDict, file: str) -> Intent:
         lines=frozen_map(doc.key_lines),
         names_other_exercises=bool(doc.get("names_other_exercises", False)),
         small_talk=bool(doc.get("small_talk", False)),
+        again=doc.get("again"),
     )
 
 
@@ -426,6 +427,8 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
         "no_such_option",
         "reset",
         "noted",
+        # (the lines an intent that steps along a list when asked again needs)
+        *(f"again_{i.again}{end}" for i in intents.values() if i.again for end in ("", "_end")),
     } - set(messages)
     if missing:
         errors.append(

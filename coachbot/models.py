@@ -146,6 +146,10 @@ class Intent:
     small_talk: bool = False
     """A social message (hello, thanks, bye): it answers only a message that is mostly that,
     not a question that happens to share a word ("glute bridges in the morning")."""
+    again: str | None = None
+    """A list of each exercise's options (``regressions``, ``progressions``): asked again
+    right after its answer ("still too hard"), the intent answers for the first exercise
+    that list links to, one step further along."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -222,3 +222,15 @@ def test_a_template_that_fails_when_rendered_points_at_the_failing_line(
     assert len(failing) == 1 and failing[0].count("sets_reps.yaml") == 1, problems
     number = int(failing[0].split(".yaml:")[1].split(":")[0])
     assert "ex.nmae.x" in path.read_text().splitlines()[number - 1]
+
+
+def test_stepping_along_a_list_needs_a_known_list_and_its_lines(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    _replace(intents / "harder_variation.yaml", "again: progressions", "again: alternatives")
+    _replace(intents / "_messages.yaml", "  again_regressions_end:", "  again_regressions_over:")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any(
+        re.search(r"harder_variation\.yaml:\d+: again: must be one of regressions, progressions", p)
+        for p in problems
+    ), problems
+    assert any("missing message(s): again_regressions_end" in p for p in problems), problems

@@ -666,3 +666,28 @@ def test_an_explored_level_survives_a_saved_state_and_bad_values_are_dropped(
     assert coach.session({**state, "explored": "expert"}).ask("and hip thrusts?").level == (
         "beginner"
     )
+
+
+def test_asked_again_at_the_end_of_the_line_says_what_to_do_instead(coach: Coach) -> None:
+    session = coach.session()
+    first = session.ask("glute bridges are too hard")
+    again = session.ask("still too hard")
+    assert (first.exercise, again.exercise) == ("glute-bridge", "glute-bridge")
+    assert again.intent == "easier_variation"
+    assert "gentlest versions of the Glute bridge" in again.text
+    assert "Short-range glute bridge" not in again.text  # not the same list again
+
+
+def test_naming_the_exercise_again_asks_about_it_not_the_next_one(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("what's easier than nordics?")
+    again = session.ask("what's easier than nordics?")
+    assert again.exercise == "nordic-hamstring-curl"
+    assert "further back" not in again.text
+
+
+def test_a_saved_session_steps_on_from_where_it_was(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("nordics are too hard")
+    resumed = coach.session(json.loads(json.dumps(session.to_dict())))
+    assert resumed.ask("still too hard").exercise == "slider-hamstring-curl"
