@@ -546,6 +546,9 @@ class _LineFeed:
 def read_csv(stream: BinaryIO, column: str = "question", name: str = "input") -> Iterator[Row]:
     """Rows of a CSV file; raises ``UsageError`` at once when the header is unusable."""
     feed = _LineFeed(stream)
+    # Lines are already capped at MAX_LINE_BYTES; a field up to that size is then an
+    # over-long question (said so, and kept) rather than the csv module's own limit error.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))
     # Strict, so that a quote never closed is an error on its row rather than the rest of the
     # file silently read into one question.
     reader = csv.reader(feed, strict=True)
@@ -602,6 +605,19 @@ def _csv_rows(
             fields = lax
         else:
             problem = feed.take_problem()
+        surplus = len(fields) - len(header)
+        if surplus > 0 and problem is None:
+            if index != len(header) - 1:
+                yield Row(
+                    number,
+                    ",".join(fields),
+                    f"{len(fields)} cells but {len(header)} columns in the header "
+                    "(quote a field that holds a comma)",
+                )
+                continue
+            # The question is the last column: the extra cells are the rest of a question
+            # with commas that were not quoted ("1,how many sets, and reps?").
+            fields = [*fields[:index], ",".join(fields[index:])]
         extra = tuple(
             (name, fields[i] if i < len(fields) else "")
             for i, name in enumerate(header)

@@ -231,6 +231,44 @@ def test_csv_row_missing_the_question_column_is_an_error_record(
     assert records[1]["intent"] == "greeting"
 
 
+def test_unquoted_commas_in_a_last_question_column_stay_in_the_question(
+    tmp_path: Path, capsys: Cap, coach: Coach
+) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text("user,question\nann,how many sets, and reps, of nordics\n", encoding="utf-8")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    (rec,) = jsonl(out)
+    assert code == 0 and rec["user"] == "ann" and rec["error"] is None
+    assert rec["question"] == "how many sets, and reps, of nordics"
+    assert rec["intent"] == coach.ask(rec["question"]).intent == "sets_reps"
+
+
+def test_a_row_with_more_cells_than_columns_is_an_error_record_keeping_them(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text("question,user\nhow many sets, of nordics,ann\nhi,bob\n", encoding="utf-8")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    bad, good = jsonl(out)
+    assert code == 0
+    assert bad["question"] == "how many sets, of nordics,ann" and bad["answer"] is None
+    assert "3 cells but 2 columns" in bad["error"]
+    assert good["intent"] == "greeting" and good["user"] == "bob"
+
+
+def test_a_csv_field_past_the_csv_module_limit_is_read_as_a_long_question(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    src = tmp_path / "q.csv"
+    long = "how many sets " + "x" * (batch.MAX_QUESTION_CHARS)
+    src.write_text(f"question\n{long}\nhi\n", encoding="utf-8")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    first, second = jsonl(out)
+    assert code == 0 and first["question"] == long
+    assert "question longer than" in first["error"]
+    assert second["intent"] == "greeting"
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [("q.csv", 'question,user\n"",ann\n'), ("q.jsonl", '{"question": "   "}\n')],
