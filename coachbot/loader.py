@@ -128,7 +128,12 @@ def _checked(path: Path, shape: schema.Shape, errors: list[DataError]) -> Locate
 def _yaml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise DataError(display_path(folder), None, "", "not a folder")
-    paths = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    # "Glute-Bridge.YAML" is data too; ".#glute-bridge.yaml" (an editor's lock) is not.
+    paths = sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in (".yaml", ".yml") and not p.name.startswith(".")
+    )
     stems = [p.stem for p in paths]
     for path in paths:
         if stems.count(path.stem) > 1:

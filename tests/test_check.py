@@ -234,3 +234,11 @@ def test_stepping_along_a_list_needs_a_known_list_and_its_lines(data: tuple[Path
         for p in problems
     ), problems
     assert any("missing message(s): again_regressions_end" in p for p in problems), problems
+
+
+def test_a_yaml_file_is_read_whatever_the_case_of_its_extension(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    bridge = knowledge / "exercises" / "glute-bridge.yaml"
+    bridge.rename(bridge.with_suffix(".YAML"))
+    (knowledge / "exercises" / ".#glute-bridge.yaml").write_text("editor lock, not data")
+    assert check(knowledge, intents) == []
