@@ -125,6 +125,9 @@ class Context:
     ghr ok with bad knees?" is about knees too."""
 
 
+_NO_MEMORY = Context()
+
+
 def _prose_words(exercises: Mapping[str, Exercise], files: IntentFiles) -> set[str]:
     """The words of the coach's own prose (exercise facts, answer templates, messages): real
     words, spelt right, which the red-flag screen must never take for typos of its trigger
@@ -289,6 +292,12 @@ class Coach:
             for phrase in phrases:
                 self._focus_groups.setdefault(phrase, set()).add(group)
         self._focus_lengths = lengths_by_first_word(self._focus_groups)
+        self._kit_phrases: dict[tuple[str, ...], set[str]] = {}
+        """Each equipment phrase, as words -> the setups (general.yaml keys) it tells of."""
+        for key, sayings in self.general.equipment_phrases.items():
+            for saying in sayings:
+                self._kit_phrases.setdefault(content_words(saying), set()).add(key)
+        self._kit_lengths = lengths_by_first_word(self._kit_phrases)
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
         self._small_talk = {
             i.id: frozenset(
@@ -398,8 +407,24 @@ class Coach:
 
     # -- public API -------------------------------------------------------------------------
     def ask(self, text: str) -> Reply:
-        """Answer one message with no conversation memory."""
-        return self.respond(text, Context())[0]
+        """Answer one message with no conversation memory (but what it says of the user's
+        setup: "I have no bench, what can I do instead of hip thrusts?")."""
+        return self.respond(text, self._one_off(text))[0]
+
+    def _one_off(self, text: str) -> Context:
+        if not isinstance(text, str):
+            return _NO_MEMORY  # (analyse says what is wrong with it)
+        kit = self.equipment_in(content_words(text[:MAX_CHARS]))
+        return Context(profile=Profile(equipment=kit)) if kit else _NO_MEMORY
+
+    def equipment_in(self, said: Sequence[str]) -> tuple[str, ...]:
+        """The setups the words tell of ("no bench", "at home"), as keys of general.yaml's
+        ``equipment_phrases``, in its order."""
+        found: set[str] = set()
+        for i, word in enumerate(said):
+            for n in self._kit_lengths.get(word, ()):  # (most questions: no word starts one)
+                found |= self._kit_phrases.get(tuple(said[i : i + n]), set())
+        return tuple(k for k in self.general.equipment_phrases if k in found) if found else ()
 
     def ask_block(self, texts: Iterable[str]) -> list[Reply]:
         """``ask`` for each text, with the intents of all of them ranked in one pass: the
@@ -407,9 +432,8 @@ class Coach:
         if isinstance(texts, str):
             raise TypeError("ask_block takes a list of questions; use ask for one")
         texts = list(texts)
-        context = Context()
         return [
-            self.respond(text, context, turn)[0]
+            self.respond(text, self._one_off(text), turn)[0]
             for text, turn in zip(texts, self.analyse_many(texts), strict=True)
         ]
 

@@ -431,12 +431,7 @@ class Session:
             and (_about_self(text) or self.coach.only_a_level(turn.entities))
         ):
             profile = replace(profile, level=turn.entities.level)
-        joined = " " + " ".join(content_words(text)) + " "
-        found = [
-            key
-            for key, phrases in self.coach.general.equipment_phrases.items()
-            if any(f" {' '.join(content_words(p))} " in joined for p in phrases)
-        ]
+        found = self.coach.equipment_in(content_words(text))
         if found:
             profile = replace(profile, equipment=tuple(dict.fromkeys((*profile.equipment, *found))))
         # Only the user's own, told as such or in a question about training with one ("I have

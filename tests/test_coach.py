@@ -478,3 +478,14 @@ def test_a_past_injury_and_an_exercise_ask_whether_it_suits_them(
 def test_harder_in_a_readiness_question_asks_for_a_progression(coach: Coach) -> None:
     assert coach.ask("when am i ready for harder nordics").intent == "harder_variation"
     assert coach.ask("am i ready for nordics").intent == "easier_variation"
+
+
+def test_a_one_off_question_uses_the_setup_it_tells_of(coach: Coach) -> None:
+    told = coach.ask("i have no bench, what can i do instead of hip thrusts")
+    assert "that suit your setup" in told.text and "If you can get the kit:" in told.text
+    plain = coach.ask("what can i do instead of hip thrusts")
+    assert "suit your setup" not in plain.text
+    assert coach.equipment_in(("train", "at", "home", "no", "bench")) == ("no bench", "at home")
+    assert coach.ask_block([told_text := "i have no bench, alternatives to hip thrusts"]) == [
+        coach.ask(told_text)
+    ]
