@@ -631,7 +631,8 @@ class Coach:
             return reply, replace(context, exercise=mentioned[0]) if mentioned else context
 
         if best.example and self._close_call(best, turn):  # a forced choice never is
-            runner_up = next(m for m in turn.ranking[1:] if m.intent != OUT_OF_SCOPE)
+            runner_up = self._runner_up(best, turn)
+            assert runner_up is not None  # (a close call has one)
             # The exercise is settled even if the question is not: "what's easier?" next is
             # about it.
             return self._which_intent(best, runner_up, exercise, level, notes), replace(
@@ -741,10 +742,17 @@ class Coach:
         name = self.exercises[after].name
         return render.fill(self.messages[f"again_{section}"], name=name), after
 
-    @staticmethod
-    def _close_call(best: Match, turn: Turn) -> bool:
+    def _runner_up(self, best: Match, turn: Turn) -> Match | None:
+        """The best other intent the message may mean: never out of scope, and no small talk
+        for a question ("hey, how do I do a nordic?" is not the greeting it starts with)."""
+        skip = {best.intent, OUT_OF_SCOPE}
+        if best.intent not in self._small_talk:
+            skip.update(self._small_talk)
+        return next((m for m in turn.ranking if m.intent not in skip), None)
+
+    def _close_call(self, best: Match, turn: Turn) -> bool:
         """Whether another intent scores within the ambiguity margin of ``best``."""
-        runner_up = next((m for m in turn.ranking[1:] if m.intent != OUT_OF_SCOPE), None)
+        runner_up = self._runner_up(best, turn)
         return runner_up is not None and best.score - runner_up.score < AMBIGUITY_MARGIN
 
     def _choose(

@@ -489,3 +489,15 @@ def test_a_one_off_question_uses_the_setup_it_tells_of(coach: Coach) -> None:
     assert coach.ask_block([told_text := "i have no bench, alternatives to hip thrusts"]) == [
         coach.ask(told_text)
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("hey how do i do a nordic", "how_to"), ("thanks, how many sets of hip thrusts", "sets_reps")],
+)
+def test_a_greeting_before_a_question_is_no_rival_to_it(
+    coach: Coach, text: str, intent: str
+) -> None:
+    reply = coach.ask(text)
+    assert reply.intent == intent
+    assert len(set(reply.suggestions)) == len(reply.suggestions)  # never "X or X?"
