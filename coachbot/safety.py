@@ -168,9 +168,12 @@ _Start = tuple[tuple[Pattern, ...], frozenset[str] | None]
 """The patterns a word can start, and the union of their first required words (None when
 one of them requires nothing more)."""
 _SENTENCE_END = PUNCTUATION - {","}
-_REVERSING = frozenset({"but", "however", "although", "though", "yet", "except"})
-"""Terminators that turn from a question or a wish to a report ("..., but my hamstring popped")."""
-_PRESENT = frozenset({"is", "are", "am", "feels", "looks", "hurts", "seems", "keeps"})
+_REVERSING = frozenset(
+    {"but", "however", "although", "though", "yet", "except", "because", "cos", "coz", "cuz"}
+)
+"""Terminators that turn from a question or a wish to a report ("..., but my hamstring popped",
+"is rhabdo possible from nordics cos my pee has gone dark")."""
+_PRESENT = frozenset({"is", "are", "am", "been", "feels", "looks", "hurts", "seems", "keeps"})
 """Words that tell a symptom in the present tense ("my calf is swollen")."""
 _POINTED = frozenset({"this", "these"})
 """Words that point at a symptom that is there ("this chest pain")."""
@@ -192,6 +195,15 @@ def _says_i_am(text: Sequence[str], start: int, end: int) -> bool:
     avoid hypos im t1 and shaking"); one right at ``start`` continues the frame ("what if i
     am dizzy")."""
     return any(text[i] == "i" and text[i + 1] == "am" for i in range(start + 1, end - 1))
+
+
+def _own_before(text: Sequence[str], start: int, end: int) -> bool:
+    """Whether the words from ``start`` up to a symptom at ``end`` make it the user's: "i" or
+    "me" among them, or "my" right before it ("... but my pee is dark", not "at my gym")."""
+    return not _SELF.isdisjoint(text[start:end]) or (end > start and text[end - 1] == "my")
+
+
+_SELF = frozenset({"i", "me", "myself"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,9 +655,14 @@ class SafetyScreen:
             )
         else:
             # ... unless a comma sets the report apart ("chest pain after hip thrusts, what if
-            # it's serious?"): then it is one.
+            # it's serious?") or a "but" or "because" comes between ("is rhabdo possible from
+            # nordics cos my pee has gone dark"): then it is one.
             asks = any(
-                lo <= a and b <= hi and (a < end or "," not in text[end:a]) for a, b in frames
+                lo <= a
+                and b <= hi
+                and (a < end or "," not in text[end:a])
+                and not any(b <= t < start for t in cues.terminators if text[t] in _REVERSING)
+                for a, b in frames
             )
         own = {cues.clause[i] for i in range(start, end)} if cues.clause else set()
         # "knee replacement 2 yrs ago, during bridges it gave way": a past cue in a clause
@@ -666,7 +683,12 @@ class SafetyScreen:
         )
         if asks and not now and not self._told_as_present(text, cues, start, end):
             return "hypothetical"
-        if cue(cues.third_party):
+        # "my mate collapsed" is someone else's; "my mate says I went grey and collapsed" and
+        # "he said it's just doms but my pee is dark" are the user's own.
+        if any(
+            lo <= a and b <= hi and not (b <= start and _own_before(text, b, start))
+            for a, b in cues.third_party
+        ):
             return "third_party"
         if past and not now:
             return "historical"
