@@ -598,7 +598,14 @@ class Coach:
             return reply, context
 
         best, context = self._choose(turn, context, notes)
-        floor = MIN_SCORE - (EXERCISE_EVIDENCE if mentioned else 0.0)
+        # A named exercise is evidence for a question about it, not for a general answer
+        # ("should i go to failure on hip thrusts" is no request for the warning signs).
+        about_it = (
+            best is not None
+            and best.intent in self.intents
+            and self.intents[best.intent].needs_exercise
+        )
+        floor = MIN_SCORE - (EXERCISE_EVIDENCE if mentioned and about_it else 0.0)
         if mentioned and best is not None and best.example and best.score < FOLLOW_UP_SCORE:
             # No intent is a clear match, but the named exercise's own FAQ may have this very
             # question ("why do my hips tilt in single-leg bridges?").

@@ -4,7 +4,7 @@ scores and the thresholds they were held against)."""
 
 from __future__ import annotations
 
-from .coach import AMBIGUITY_MARGIN, MIN_SCORE, Coach, Turn
+from .coach import AMBIGUITY_MARGIN, EXERCISE_EVIDENCE, MIN_SCORE, Coach, Turn
 from .models import Reply
 from .normalize import words
 
@@ -27,7 +27,8 @@ def explain(coach: Coach, question: str, reply: Reply) -> str:
         f"- Exercise: {exercise_source(coach, reply, turn)}",
         f"- Top intents: {ranking}",
         f"- Chosen: {chosen}, confidence {reply.confidence:.2f}",
-        f"- Thresholds: MIN_SCORE {MIN_SCORE} (below it: not understood),"
+        f"- Thresholds: MIN_SCORE {MIN_SCORE} (below it: not understood; "
+        f"{MIN_SCORE - EXERCISE_EVIDENCE:.2f} for a question about an exercise it names),"
         f" AMBIGUITY_MARGIN {AMBIGUITY_MARGIN} (top two closer: ask which)",
     ]
     lines += [f"- Note: {note}" for note in reply.notes]
@@ -36,7 +37,8 @@ def explain(coach: Coach, question: str, reply: Reply) -> str:
 
 def exercise_source(coach: Coach, reply: Reply, turn: Turn) -> str:
     if reply.exercise is None:
-        return "none"
+        named = [m.text for m in turn.entities.mentions]
+        return f"none in the answer (named: {', '.join(named)})" if named else "none"
     name = coach.exercises[reply.exercise].name
     for mention in turn.entities.mentions:
         if reply.exercise in mention.exercises:

@@ -501,3 +501,8 @@ def test_a_greeting_before_a_question_is_no_rival_to_it(
     reply = coach.ask(text)
     assert reply.intent == intent
     assert len(set(reply.suggestions)) == len(reply.suggestions)  # never "X or X?"
+
+
+def test_a_named_exercise_lowers_the_bar_only_for_questions_about_it(coach: Coach) -> None:
+    # The warning-sign list is no answer to a training question that names an exercise.
+    assert coach.ask("should i go to failure on hip thrusts").intent is None

@@ -21,3 +21,10 @@ def test_an_exercise_from_the_conversation_is_said_to_be(coach: Coach) -> None:
     report = explain(coach, "how many reps?", reply)
     assert "- Exercise: Nordic hamstring curl, from the conversation" in report
     assert "- Thresholds: MIN_SCORE" in report
+
+
+def test_explain_names_the_exercise_of_a_question_it_did_not_understand(coach: Coach) -> None:
+    question = "should i go to failure on hip thrusts"
+    text = explain(coach, question, coach.ask(question))
+    assert "Exercise: none in the answer (named: hip thrusts)" in text
+    assert "0.22 for a question about an exercise it names" in text
