@@ -59,6 +59,8 @@ _SPEAKER = frozenset({"i", "am", "im", "me", "here"})
 """Words that only say who is speaking, as in "I'm a beginner" or "advanced lifter here"."""
 _DENIALS = frozenset({"not", "never", "nothing"})
 """Words that turn small talk into something else ("not ok", "not good")."""
+_COMPARING = frozenset({"than", "or", "vs", "versus"})
+"""Words that set two named exercises against each other ("nordics or the ghr?")."""
 _MEANING = frozenset({"no", "yes", "what", "how"})
 """Filler words that a repair phrase keeps: "makes no sense" is not "makes sense"."""
 
@@ -657,6 +659,17 @@ class Coach:
             # "which can I do at home?" after "hip thrust vs glute bridge": one of the pair.
             intent = self.intents[next(iter(self._pairs))]
             notes.append(f"a which-question about the pair: {intent.id}")
+        elif (
+            intent.id not in self._pairs
+            and intent.id != self._injury_intent  # ("nordics or the ghr with bad knees?")
+            and len(mentioned) > 1
+            and len(self._pairs) == 1
+            and not _COMPARING.isdisjoint(ents.rest)
+        ):
+            # "is the natural ghr harder than a nordic?" asks about two exercises, though its
+            # words match a question about one ("what's harder than {exercise}?").
+            intent = self.intents[next(iter(self._pairs))]
+            notes.append(f"two exercises set against each other: {intent.id}")
         other = mentioned[1] if len(mentioned) > 1 else None
         earlier = context.exercise
         if intent.id in self._pairs and len(mentioned) == 1 and earlier not in (None, mentioned[0]):

@@ -506,3 +506,26 @@ def test_a_greeting_before_a_question_is_no_rival_to_it(
 def test_a_named_exercise_lowers_the_bar_only_for_questions_about_it(coach: Coach) -> None:
     # The warning-sign list is no answer to a training question that names an exercise.
     assert coach.ask("should i go to failure on hip thrusts").intent is None
+
+
+@pytest.mark.parametrize(
+    ("text", "exercise", "other"),
+    [
+        (
+            "is the natural glute ham raise harder than a nordic",
+            "natural-glute-ham-raise",
+            "nordic",
+        ),
+        ("hip thrust or single leg deadlift for glutes", "hip-thrust", "single-leg deadlift"),
+    ],
+)
+def test_two_exercises_set_against_each_other_are_compared(
+    coach: Coach, text: str, exercise: str, other: str
+) -> None:
+    reply = coach.ask(text)
+    assert (reply.intent, reply.exercise) == ("compare", exercise)
+    assert other in reply.text.lower()
+
+
+def test_two_exercises_asked_about_a_condition_keep_the_condition(coach: Coach) -> None:
+    assert coach.ask("are nordics or ghr better for bad knees").intent == "injury_modification"
