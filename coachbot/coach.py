@@ -300,6 +300,17 @@ class Coach:
             for saying in sayings:
                 self._kit_phrases.setdefault(content_words(saying), set()).add(key)
         self._kit_lengths = lengths_by_first_word(self._kit_phrases)
+        self._named_options: dict[tuple[str, ...], tuple[Exercise, str, Option]] = {}
+        """Each variation the exercise files suggest without a file of its own ("Romanian
+        deadlift"), as words (also with a plural "s") -> the exercise, list and option."""
+        for ex in self.exercises.values():
+            for section in ("alternatives", "regressions", "progressions"):
+                for option in getattr(ex, section):
+                    said = content_words(option.name)
+                    if option.exercise is None and said and f"named_{section}" in self.messages:
+                        for words_ in (said, (*said[:-1], said[-1] + "s")):
+                            self._named_options.setdefault(words_, (ex, section, option))
+        self._option_lengths = lengths_by_first_word(self._named_options)
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
         self._small_talk = {
             i.id: frozenset(
@@ -628,6 +639,11 @@ class Coach:
             notes.append(f"the name answers the question the conversation is about: {about}")
             best = Match(about, 1.0, "")
         if best is None or best.intent == OUT_OF_SCOPE or best.score < floor:
+            named = None if mentioned else self._named_option(ents.rest)
+            if named is not None:
+                # "what about romanian deadlifts?" after they were suggested: what we said.
+                notes.append(f"names a variation the {named[0].id} file suggests")
+                return self._option_reply(*named, level, notes), context
             key = "out_of_scope" if best is not None and best.intent == OUT_OF_SCOPE else None
             reply = Reply(
                 self.messages[key or "not_understood"],
@@ -761,6 +777,32 @@ class Coach:
         notes.append(f"asked again: one step further along its {section}, to {after}")
         name = self.exercises[after].name
         return render.fill(self.messages[f"again_{section}"], name=name), after
+
+    def _named_option(self, said: Sequence[str]) -> tuple[Exercise, str, Option] | None:
+        """The first variation without a file of its own that the words name, if any."""
+        for i, word in enumerate(said):
+            for n in self._option_lengths.get(word, ()):
+                found = self._named_options.get(tuple(said[i : i + n]))
+                if found is not None:
+                    return found
+        return None
+
+    def _option_reply(
+        self, owner: Exercise, section: str, option: Option, level: str | None, notes: list[str]
+    ) -> Reply:
+        text = render.fill(
+            self.messages[f"named_{section}"],
+            name=option.name,
+            owner=self.spoken_name(owner.id),
+            why=render.sentence(option.why),
+            needs=render.kit(option.needs),
+        )
+        return Reply(
+            text,
+            suggestions=self._suggest("none", owner.id),
+            level=level,
+            notes=tuple(notes),
+        )
 
     def _runner_up(self, best: Match, turn: Turn) -> Match | None:
         """The best other intent the message may mean: never out of scope, and no small talk

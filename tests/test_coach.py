@@ -529,3 +529,11 @@ def test_two_exercises_set_against_each_other_are_compared(
 
 def test_two_exercises_asked_about_a_condition_keep_the_condition(coach: Coach) -> None:
     assert coach.ask("are nordics or ghr better for bad knees").intent == "injury_modification"
+
+
+def test_a_variation_we_suggest_without_a_file_gets_what_we_said_of_it(coach: Coach) -> None:
+    # Suggested as a hip thrust alternative, so "not understood" would contradict us.
+    reply = coach.ask("what about romanian deadlifts")
+    assert reply.text.startswith("Romanian deadlift is one I suggest instead of the hip thrust")
+    assert "- Romanian deadlift: Trains the glutes" in reply.text
+    assert coach.ask("how do i do a back squat").text == coach.messages["out_of_scope"]
