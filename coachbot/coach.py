@@ -308,8 +308,8 @@ class Coach:
                 for option in getattr(ex, section):
                     said = content_words(option.name)
                     if option.exercise is None and said and f"named_{section}" in self.messages:
-                        for words_ in (said, (*said[:-1], said[-1] + "s")):
-                            self._named_options.setdefault(words_, (ex, section, option))
+                        for phrase in (said, (*said[:-1], said[-1] + "s")):
+                            self._named_options.setdefault(phrase, (ex, section, option))
         self._option_lengths = lengths_by_first_word(self._named_options)
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
         self._small_talk = {
