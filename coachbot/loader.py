@@ -444,6 +444,18 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
                 f"missing message(s): {', '.join(sorted(missing))}",
             )
         )
+    unphrased = sorted(i for i, it in intents.items() if not it.small_talk and i not in suggestions)
+    if unphrased and messages:
+        # Offered as a follow-up or in "which did you mean?", such an intent would read as
+        # its first example ("I'm 65, can i do {exercise}?").
+        errors.append(
+            DataError(
+                display_path(folder / "_messages.yaml"),
+                None,
+                "suggestions",
+                f"no question on file for intent(s): {', '.join(unphrased)}",
+            )
+        )
     absent = REQUIRED_INTENTS - set(intents)
     if absent and intents:
         errors.append(

@@ -242,3 +242,10 @@ def test_a_yaml_file_is_read_whatever_the_case_of_its_extension(data: tuple[Path
     bridge.rename(bridge.with_suffix(".YAML"))
     (knowledge / "exercises" / ".#glute-bridge.yaml").write_text("editor lock, not data")
     assert check(knowledge, intents) == []
+
+
+def test_an_intent_with_no_question_on_file_is_reported(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    _replace(intents / "_messages.yaml", '  age: ["Can I do the {name} at my age?"]\n', "")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any("no question on file for intent(s): age" in p for p in problems), problems
