@@ -537,3 +537,9 @@ def test_a_variation_we_suggest_without_a_file_gets_what_we_said_of_it(coach: Co
     assert reply.text.startswith("Romanian deadlift is one I suggest instead of the hip thrust")
     assert "- Romanian deadlift: Trains the glutes" in reply.text
     assert coach.ask("how do i do a back squat").text == coach.messages["out_of_scope"]
+
+
+def test_without_weights_keeps_to_what_needs_none(coach: Coach) -> None:
+    reply = coach.ask("how do i make glute bridges harder without weights")
+    assert "harder versions that suit your setup" in reply.text
+    assert "You can also add load" not in reply.text
