@@ -45,6 +45,8 @@ NUMBER = "#"
 """A word of a context phrase that matches any number."""
 SETS = "#x#"
 """A word of a context phrase that matches sets by reps written as one word ("3x12")."""
+YEAR = "#year"
+"""A word of a context phrase that matches a year ("back in 2019"), which "#" does not."""
 _SETS = re.compile(r"\d+x\d+")
 FOLLOWING_REACH = 3
 """How many words back a following negation reaches ("numbness" ... "gone")."""
@@ -199,11 +201,16 @@ def _says_i_am(text: Sequence[str], start: int, end: int) -> bool:
 
 def _own_before(text: Sequence[str], start: int, end: int) -> bool:
     """Whether the words from ``start`` up to a symptom at ``end`` make it the user's: "i" or
-    "me" among them, or "my" right before it ("... but my pee is dark", not "at my gym")."""
-    return not _SELF.isdisjoint(text[start:end]) or (end > start and text[end - 1] == "my")
+    "me" among them ("watched me pass out", not "next to me"), or "my" right before it
+    ("... but my pee is dark", not "at my gym")."""
+    return any(
+        word in _SELF and not (word == "me" and i > 0 and text[i - 1] in _PLACE)
+        for i, word in enumerate(text[start:end], start)
+    ) or (end > start and text[end - 1] == "my")
 
 
 _SELF = frozenset({"i", "me", "myself"})
+_PLACE = frozenset({"to", "beside", "near", "behind", "by", "from", "at", "with", "past"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,9 +255,10 @@ def _number_forms(word: str) -> set[str]:
 
 def _shape(word: str) -> str:
     """A word that starts with a digit, as context phrases see it: "#" for any number
-    ("knocked out # reps"), "#x#" for sets by reps ("knocked out 3x12")."""
+    ("knocked out # reps"), "#year" for a year ("in 2019"), "#x#" for sets by reps
+    ("knocked out 3x12")."""
     if word.isdigit():
-        return NUMBER
+        return YEAR if len(word) == 4 and word[:2] in ("19", "20") else NUMBER
     return SETS if _SETS.fullmatch(word) else word
 
 
@@ -262,7 +270,9 @@ def _phrase_words(item: str) -> tuple[str, ...]:
     if NUMBER not in item:
         return tuple(words(item))
     return tuple(
-        w for part in item.split() for w in ((part,) if part in (NUMBER, SETS) else words(part))
+        w
+        for part in item.split()
+        for w in ((part,) if part in (NUMBER, SETS, YEAR) else words(part))
     )
 
 

@@ -508,3 +508,33 @@ def test_a_pop_in_the_back_gets_back_advice_not_hamstring_advice(
 ) -> None:
     flag = coach.screen.screen(text)
     assert flag is not None and flag.category == category
+
+
+@pytest.mark.parametrize(
+    ("text", "severity", "context"),
+    [
+        ("collapsed at a marathon in 2018, got checked, can i lift", "urgent", "historical"),
+        ("back in 2019 i fainted on the rower", "urgent", "historical"),
+        ("had the same chest pain as last time about 10 mins ago", "emergency", "current"),
+    ],
+)
+def test_a_year_dates_a_symptom_and_minutes_ago_is_now(
+    coach: Coach, text: str, severity: str, context: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.severity, flag.context) == (severity, context)
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("the lad next to me just went blue round the lips", "third_party"),
+        ("my training partner watched me pass out mid set", "current"),
+        ("my gym buddy says i went grey and then i collapsed on the bench", "current"),
+    ],
+)
+def test_whose_symptom_it_is_goes_by_the_nearest_person(
+    coach: Coach, text: str, context: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and flag.severity == "emergency" and flag.context == context
