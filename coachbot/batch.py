@@ -340,6 +340,10 @@ def answer_many(
     """
     if isinstance(texts, (str, bytes)):  # at the call, not at the first reply
         raise TypeError("ask_many takes an iterable of questions; use ask for one")
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        raise TypeError(f"workers must be an int, not {type(workers).__name__}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"workers must be from 1 to {MAX_WORKERS} (got {workers})")
     pairs = ((None, _question_text(text)) for text in texts)
     return _replies(answered(coach, pairs, workers, knowledge=knowledge, intents=intents))
 
@@ -372,6 +376,9 @@ class Row:
     """The row's other columns or keys, carried through to the output."""
 
 
+_UTF16 = "the input is UTF-16 text: save it as UTF-8"
+
+
 def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
     """Each line's bytes, or None for a line over ``MAX_LINE_BYTES`` (skipped unread).
 
@@ -383,7 +390,7 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Every line would read as one mangled question, each "answered" with a shrug.
-        raise UsageError("the input is UTF-16 text: save it as UTF-8")
+        raise UsageError(_UTF16)
     end: bytes | None = None
     skipping = False  # inside a line over the limit, until it ends
     while True:
@@ -402,6 +409,14 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
                 yield None if skipping else data
             return
         data += block
+
+
+def _check_encoding(stream: BinaryIO) -> None:
+    """Refuse UTF-16 input at once, from a look at its first bytes that reads nothing."""
+    peek = getattr(stream, "peek", None)
+    start = peek(2)[:2] if peek is not None else b""
+    if start in (b"\xff\xfe", b"\xfe\xff"):
+        raise UsageError(_UTF16)
 
 
 def _line_break(data: bytes) -> bytes | None:
@@ -713,6 +728,9 @@ class _CsvSink:
 
     def __init__(self, out: TextIO, spill: bool = False) -> None:
         self._writer = csv.writer(out, lineterminator="\n")
+        # A lone CR in a cell ends a row for Excel and for csv readers, but with LF line ends
+        # the csv module does not quote it: such a row is written with every cell quoted.
+        self._quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
         self._columns: list[str] | None = None
         self._known: frozenset[str] = frozenset()
         self._spill = spill
@@ -731,7 +749,11 @@ class _CsvSink:
         if self._spill:
             other = {k: v for k, v in rec.items() if k not in self._known}
             cells.append(_json(other) if other else "")
-        self._writer.writerow(cells)
+        self._row(cells)
+
+    def _row(self, cells: list[str]) -> None:
+        writer = self._quoted if any("\r" in cell for cell in cells) else self._writer
+        writer.writerow(cells)
 
     def _start(self, columns: list[str]) -> None:
         self._columns = columns
@@ -739,7 +761,7 @@ class _CsvSink:
         other = self.OTHER
         while other in self._known:
             other = f"input_{other}"
-        self._writer.writerow([*columns, other] if self._spill else columns)
+        self._row([*columns, other] if self._spill else columns)
         held, self._held = self._held, []
         for rec in held:
             self._write(rec)
@@ -887,6 +909,9 @@ def _open_output(path: str | None, source: BinaryIO) -> tuple[TextIO, Callable[[
             raise UsageError("standard output is closed: name an output file with -o")
         if not hasattr(sys.stdout, "buffer"):
             return sys.stdout, sys.stdout.flush
+        if _same_file(sys.stdout, source):
+            # "coachbot batch q.txt >> q.txt" would read its own answers back for ever.
+            raise UsageError("standard output is the input file: write the output elsewhere")
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
 
         def release() -> None:
@@ -903,11 +928,12 @@ def _open_output(path: str | None, source: BinaryIO) -> tuple[TextIO, Callable[[
     return out, out.close
 
 
-def _same_file(path: str, source: BinaryIO) -> bool:
-    """Whether ``path`` is the open input, under any name (a link, or the file behind
-    stdin): opening it for writing would empty the input before it is read."""
+def _same_file(path: str | TextIO, source: BinaryIO) -> bool:
+    """Whether ``path`` (or an open output) is the open input, under any name (a link, or
+    the file behind stdin): writing it would empty the input, or grow it, as it is read."""
     try:
-        out, into = os.stat(path), os.fstat(source.fileno())
+        out = os.stat(path) if isinstance(path, str) else os.fstat(path.fileno())
+        into = os.fstat(source.fileno())
     except (OSError, ValueError, io.UnsupportedOperation):
         return False  # no such file yet, or an input with no file behind it
     # Only regular files: "-o /dev/null" reading from /dev/null is a fine thing to ask for.
@@ -950,6 +976,7 @@ def run(args: argparse.Namespace) -> int:
     workers = worker_count(args.workers)
     stream = _open_input(args.input)
     try:
+        _check_encoding(stream)  # before the output is opened (and an old one emptied)
         rows = read_rows(stream, fmt_in, args.column or "question", args.input)
         coach = Coach(knowledge=args.knowledge, intents=args.intents)
         _settle()

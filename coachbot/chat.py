@@ -32,7 +32,7 @@ from rapidfuzz.distance import OSA
 
 from .coach import Coach
 from .dialogue import Session
-from .errors import CoachbotError
+from .errors import CoachbotError, UsageError
 from .explain import explain
 from .formatting import sources_text
 from .models import Reply
@@ -353,6 +353,8 @@ def read_lines(app: ChatApp, lines: Iterable[str]) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if sys.stdout is None or sys.stdin is None:
+        raise UsageError("standard input or output is closed: the chat needs both")
     coach = Coach(knowledge=args.knowledge, intents=args.intents)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     plain = args.plain or bool(os.environ.get("NO_COLOR")) or not interactive

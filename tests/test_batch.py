@@ -451,6 +451,51 @@ def test_utf16_text_input_exits_2(tmp_path: Path, capsys: Cap) -> None:
     assert code == 2 and "UTF-16" in err
 
 
+@pytest.mark.parametrize("name", ["q.txt", "q.jsonl"])
+def test_utf16_input_is_refused_before_an_old_output_is_emptied(
+    tmp_path: Path, capsys: Cap, name: str
+) -> None:
+    src, old = tmp_path / name, tmp_path / "answers.jsonl"
+    src.write_bytes("hi\n".encode("utf-16"))
+    old.write_text("kept\n", encoding="utf-8")
+    code, _, err = run_batch(capsys, str(src), "-o", str(old), "--quiet")
+    assert code == 2 and "UTF-16" in err
+    assert old.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_standard_output_appending_to_the_input_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("hi\n", encoding="utf-8")
+    result = subprocess.run(
+        f'"{sys.executable}" -m coachbot batch "{src}" --quiet >> "{src}"',
+        shell=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "standard output is the input file" in result.stderr
+    assert src.read_text(encoding="utf-8") == "hi\n"
+
+
+def test_a_lone_carriage_return_in_a_cell_is_quoted(tmp_path: Path, capsys: Cap) -> None:
+    src, dest = tmp_path / "q.txt", tmp_path / "a.csv"
+    src.write_bytes(b"how many sets\rof nordics\nhi\n")
+    code, _, _ = run_batch(capsys, str(src), "-o", str(dest), "--quiet")
+    with dest.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert code == 0 and len(rows) == 3  # the header and one row per question
+    assert rows[1][1] == "how many sets\rof nordics" and rows[2][1] == "hi"
+
+
+@pytest.mark.parametrize(
+    ("workers", "error"), [(0, ValueError), (99, ValueError), ("2", TypeError)]
+)
+def test_ask_many_checks_its_workers(coach: Coach, workers: Any, error: type) -> None:
+    with pytest.raises(error, match="workers must be"):
+        coach.ask_many(["hi"], workers=workers)
+
+
 def test_closed_stdout_exits_2_with_one_line(tmp_path: Path) -> None:
     src = tmp_path / "q.txt"
     src.write_text("hi\n", encoding="utf-8")

@@ -383,3 +383,17 @@ def test_the_prompt_is_bold_only_when_not_plain(coach: Coach, plain: bool, bold:
         repl(ChatApp(coach, io.StringIO(), plain=True), session)
     prompt = term.getvalue().split("you>")[0].rsplit("\x1b[", 1)[-1]  # the style set just before
     assert (";1m" in prompt) == bold
+
+
+def test_chat_with_standard_output_closed_exits_2_with_one_line() -> None:
+    result = subprocess.run(
+        f'printf "hi\\n" | "{sys.executable}" -m coachbot chat >&-',
+        shell=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "coachbot: standard input or output is closed: the chat needs both"
+    ]
