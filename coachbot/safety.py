@@ -50,6 +50,10 @@ YEAR = "#year"
 _SETS = re.compile(r"\d+x\d+")
 FOLLOWING_REACH = 3
 """How many words back a following negation reaches ("numbness" ... "gone")."""
+CONTEXT_REACH = 40
+"""How many words either side of a symptom its context is read from, at most (a sentence
+longer than that is a pasted log, and reading all of it for every symptom in it would cost
+the square of its length)."""
 TYPO_MIN_SCORE = 85.0
 TYPO_MIN_LENGTH = 5
 
@@ -570,15 +574,15 @@ class SafetyScreen:
         def live(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
             return tuple((a, b) for a, b in spans if a not in blocked)
 
+        inside_pseudo = set().union(*(range(a, b) for a, b in pseudo))
+
         def unless_pseudo(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-            return tuple((a, b) for a, b in spans if not any(p <= a < q for p, q in pseudo))
+            return tuple((a, b) for a, b in spans if a not in inside_pseudo)
 
         # "been fine since" is historical and "fine now" reports no current symptom, even
         # though "since" and "now" alone mark one.
-        masks = [*historical, *spans["resolved"]]
-        current = [
-            (a, b) for a, b in spans["current"] if not any(m_a <= a < m_b for m_a, m_b in masks)
-        ]
+        masked = set().union(*(range(a, b) for a, b in (*historical, *spans["resolved"])))
+        current = [(a, b) for a, b in spans["current"] if a not in masked]
         # "I tore my hamstring last year, can I do nordics now?": a current cue that ends a
         # question about training dates the training, so it covers only its own clause.
         asking = [clause[a] for a, _ in spans["training_questions"]]
@@ -620,7 +624,19 @@ class SafetyScreen:
         self, text: Sequence[str], start: int, end: int, cues: _Cues, emergency: bool = False
     ) -> str:
         lo, hi = self._sentence(text, cues, start, end)
-        for a, b in cues.negations:
+        lo, hi = max(lo, start - CONTEXT_REACH), min(hi, end + CONTEXT_REACH)
+
+        def near(
+            spans: tuple[tuple[int, int], ...], first: int = lo, last: int = hi
+        ) -> tuple[tuple[int, int], ...]:
+            """The spans that start from word ``first`` up to ``last`` (spans are in order)."""
+            return spans[bisect_left(spans, (first, -1)) : bisect_left(spans, (last, -1))]
+
+        def reversing(a: int, b: int) -> bool:
+            """A "but" or "because" from word a up to word b."""
+            return any(t in cues.terminators and text[t] in _REVERSING for t in range(a, b))
+
+        for a, b in near(cues.negations):
             before = (
                 b <= start and start - b < NEGATION_REACH and self._clause_ok(text, cues, b, start)
             )
@@ -629,10 +645,10 @@ class SafetyScreen:
             inside = start < a and b <= end
             # "I'd never fainted until today", "nothing hurts except my chest": a reversal
             # after the negation, from the symptom on, says it did happen after all.
-            reversed_ = any(b <= r and start < r < hi for r, _ in cues.reversals)
+            reversed_ = any(b <= r and start < r < hi for r, _ in near(cues.reversals))
             if (before or inside) and not reversed_:
                 return "negated"
-        for a, _ in cues.following:
+        for a, _ in near(cues.following, end, end + FOLLOWING_REACH + 1):
             # "numbness? none": a following negation may answer across a question mark.
             if (
                 end <= a
@@ -642,7 +658,7 @@ class SafetyScreen:
                 return "negated"
 
         def cue(spans: tuple[tuple[int, int], ...]) -> bool:
-            return any(lo <= a and b <= hi for a, b in spans)
+            return any(b <= hi for _, b in near(spans))
 
         # A question frame covers what follows it ("what if my pee goes dark"), but not a
         # report of one's own made before it in the same sentence ("my chest hurts, what if i
@@ -650,7 +666,9 @@ class SafetyScreen:
         # ("is tingling down the leg ever a bad sign").
         # "How do I avoid chest pain on nordics" may come from someone who has it: a frame
         # about preventing something makes only a lesser symptom a question.
-        frames = cues.hypothetical if emergency else (*cues.hypothetical, *cues.prevention)
+        frames = near(cues.hypothetical)
+        if not emergency:
+            frames = (*frames, *near(cues.prevention))
         if cue(cues.first_person):
             # ... and not past a "but" ("I want to avoid strains, but my hamstring popped"),
             # a comma ("how do I prevent numbness, it goes numb on every set") or a new
@@ -659,7 +677,7 @@ class SafetyScreen:
                 lo <= a < end
                 and b <= hi
                 and "," not in text[b:start]
-                and not any(b <= t < start for t in cues.terminators if text[t] in _REVERSING)
+                and not reversing(b, start)
                 and not _says_i_am(text, b, start)
                 for a, b in frames
             )
@@ -671,7 +689,7 @@ class SafetyScreen:
                 lo <= a
                 and b <= hi
                 and (a < end or "," not in text[end:a])
-                and not any(b <= t < start for t in cues.terminators if text[t] in _REVERSING)
+                and not reversing(b, start)
                 for a, b in frames
             )
         own = {cues.clause[i] for i in range(start, end)} if cues.clause else set()
@@ -686,18 +704,18 @@ class SafetyScreen:
             lo <= a
             and b <= hi
             and (cues.clause[a] in own or (cues.clause[a] not in cues.claimed and not told_now))
-            for a, b in cues.historical
+            for a, b in near(cues.historical)
         )
         now = cue(cues.current) or any(
-            lo <= a and b <= hi and cues.clause[a] in own for a, b in cues.dated_training
+            b <= hi and cues.clause[a] in own for a, b in near(cues.dated_training)
         )
         if asks and not now and not self._told_as_present(text, cues, start, end):
             return "hypothetical"
         # "my mate collapsed" is someone else's; "my mate says I went grey and collapsed" and
         # "he said it's just doms but my pee is dark" are the user's own.
         if any(
-            lo <= a and b <= hi and not (b <= start and _own_before(text, b, start))
-            for a, b in cues.third_party
+            b <= hi and not (b <= start and _own_before(text, b, start))
+            for _, b in near(cues.third_party)
         ):
             return "third_party"
         if past and not now:
