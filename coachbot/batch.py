@@ -528,13 +528,22 @@ class _LineFeed:
 
     def __init__(self, stream: BinaryIO) -> None:
         self._lines = _raw_lines(stream)
+        self._back: list[str] = []  # lines given back, last first
         self.problem: str | None = None
         self.text: list[str] = []
 
     def __iter__(self) -> Iterator[str]:
         return self
 
+    def give_back(self, lines: list[str]) -> None:
+        """Lines to read again, as the next ones."""
+        self._back.extend(reversed(lines))
+
     def __next__(self) -> str:
+        if self._back:
+            line = self._back.pop()
+            self.text.append(line)
+            return line
         raw = next(self._lines)
         if raw is None:
             self.problem = self.problem or f"line longer than {MAX_LINE_BYTES:,} bytes"
@@ -586,8 +595,13 @@ def read_csv(stream: BinaryIO, column: str = "question", name: str = "input") ->
 
 
 _NEVER_CLOSED = "unexpected end of data"
-_CSV_PROBLEMS = {_NEVER_CLOSED: "a quoted field is never closed (it runs to the end of the file)"}
-"""The csv module's terse errors, said in words a person fixing the file can act on."""
+_TOO_LARGE = "field larger than field limit"
+_RUNAWAY = {
+    _NEVER_CLOSED: "a quote is never closed",
+    _TOO_LARGE: f"a quoted field runs past {MAX_LINE_BYTES:,} bytes (a quote never closed?)",
+}
+"""The csv module's errors for a quote that swallows the lines after it, in words a person
+fixing the file can act on."""
 
 
 def _lenient_fields(text: str) -> list[str] | None:
@@ -610,11 +624,19 @@ def _csv_rows(
             return
         except csv.Error as exc:
             problem = feed.problem
+            runaway = next((v for k, v in _RUNAWAY.items() if str(exc).startswith(k)), None)
+            if runaway is not None:
+                # The quote took every line after it: the row is its first line alone, and
+                # the lines it swallowed are read again as the rows they are.
+                first, *rest = feed.text or [""]
+                feed.take_problem()
+                feed.give_back(rest)
+                yield Row(number, first.rstrip("\r\n") or None, f"not valid CSV: {runaway}")
+                continue
             text = feed.take_text()
-            lax = _lenient_fields(text) if str(exc) != _NEVER_CLOSED else None
+            lax = _lenient_fields(text)
             if lax is None:
-                reason = _CSV_PROBLEMS.get(str(exc), str(exc))
-                yield Row(number, text or None, f"not valid CSV: {reason}")
+                yield Row(number, text or None, f"not valid CSV: {exc}")
                 continue
             # Odd quoting within one row ('"what is a ghr" ,a'): read as most programs would.
             fields = lax

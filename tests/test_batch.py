@@ -189,10 +189,25 @@ def test_a_csv_quote_never_closed_is_an_error_record_not_a_merged_question(
     src.write_text('user,question\na,hi\nb,"what is a ghr\nc,how do i do nordics\n')
     code, out, _ = run_batch(capsys, str(src), "--quiet")
     records = jsonl(out)
-    assert code == 0 and [r["id"] for r in records] == [1, 2]
+    assert code == 0 and [r["id"] for r in records] == [1, 2, 3]
     assert "never closed" in records[1]["error"] and records[1]["answer"] is None
-    # The row's text, and the row the open quote swallowed, are kept for the user to fix.
-    assert records[1]["question"] == 'b,"what is a ghr\nc,how do i do nordics'
+    # The row's own text is kept for the user to fix; the row the open quote would have
+    # swallowed is read as the row it is.
+    assert records[1]["question"] == 'b,"what is a ghr'
+    assert records[2]["user"] == "c" and records[2]["intent"] == "how_to"
+
+
+def test_a_quote_never_closed_in_a_big_file_loses_no_row_and_no_id(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    src = tmp_path / "q.csv"
+    rows = "".join(f"{i},how many sets of hip thrusts number {i}\n" for i in range(3, 40_003))
+    src.write_text(f'id,question\n1,hi\n2,"how many sets of nordics\n{rows}', encoding="utf-8")
+    code, out, _ = run_batch(capsys, str(src), "--quiet", "--workers", "1")
+    records = jsonl(out)
+    assert code == 0 and len(records) == 40_002
+    assert "quoted field runs past" in records[1]["error"]
+    assert all(str(r["id"]) == r["input_id"] for r in records[2:])
 
 
 def test_odd_quoting_within_a_csv_row_is_read_leniently_with_its_columns(
