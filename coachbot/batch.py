@@ -432,13 +432,15 @@ def _line_break(data: bytes) -> bytes | None:
 
 
 def _line_problem(raw: bytes | None) -> tuple[str | None, str | None]:
-    """(decoded line without its line break, None) or (None, why it cannot be read)."""
+    """(decoded line without its line break, None), or what can be read of it (the bytes
+    that are not UTF-8 replaced) and why it cannot be read."""
     if raw is None:
         return None, f"line longer than {MAX_LINE_BYTES:,} bytes"
     try:
         return raw.decode("utf-8").rstrip("\r\n"), None
     except UnicodeDecodeError as exc:
-        return None, f"not valid UTF-8 (byte {exc.start + 1} of the line)"
+        text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        return text, f"not valid UTF-8 (byte {exc.start + 1} of the line)"
 
 
 def _question(number: int, text: str, extra: tuple[tuple[str, Any], ...] = ()) -> Row:
@@ -455,8 +457,8 @@ def _question(number: int, text: str, extra: tuple[tuple[str, Any], ...] = ()) -
 def read_txt(stream: BinaryIO) -> Iterator[Row]:
     for number, raw in enumerate(_raw_lines(stream), 1):
         text, problem = _line_problem(raw)
-        if text is None:
-            yield Row(number, None, problem)
+        if problem is not None or text is None:
+            yield Row(number, text, problem)
         elif text.strip():
             yield _question(number, text)
 
@@ -464,8 +466,8 @@ def read_txt(stream: BinaryIO) -> Iterator[Row]:
 def read_jsonl(stream: BinaryIO, column: str = "question") -> Iterator[Row]:
     for number, raw in enumerate(_raw_lines(stream), 1):
         text, problem = _line_problem(raw)
-        if text is None:
-            yield Row(number, None, problem)
+        if problem is not None or text is None:
+            yield Row(number, text, problem)
         elif text.strip():
             yield _json_row(number, text, column)
 
@@ -495,20 +497,22 @@ def _json_row(number: int, text: str, column: str) -> Row:
         # NaN and Infinity would be written back as they came, which strict readers reject.
         record = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:
-        return Row(number, None, "not valid JSON: nested too deeply")
+        return Row(number, text, "not valid JSON: nested too deeply")
     except ValueError as exc:  # a JSONDecodeError, NaN, or a number of thousands of digits
         message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).split(":")[0]
-        return Row(number, None, f"not valid JSON: {message}")
+        return Row(number, text, f"not valid JSON: {message}")
     if "\\u" in text and not _encodable(record):
-        return Row(number, None, "not valid JSON: an unpaired surrogate escape (\\ud800-\\udfff)")
+        return Row(number, text, "not valid JSON: an unpaired surrogate escape (\\ud800-\\udfff)")
     if not isinstance(record, dict):
-        return Row(number, None, f"expected a JSON object, got {_json_type(record)}")
+        return Row(number, text, f"expected a JSON object, got {_json_type(record)}")
     extra = tuple((k, v) for k, v in record.items() if k != column)
     question = record.get(column)
     if column not in record:
         return Row(number, None, f"no '{column}' key", extra)
     if not isinstance(question, str):
-        return Row(number, None, f"'{column}' must be a string, not {_json_type(question)}", extra)
+        # (what it held is kept, as JSON: 42 stays "42")
+        kept = None if question is None else _json(question)
+        return Row(number, kept, f"'{column}' must be a string, not {_json_type(question)}", extra)
     return _question(number, question, extra)
 
 

@@ -349,7 +349,18 @@ def test_jsonl_rows_that_cannot_be_read_or_written_back_are_error_records(
     first, second = jsonl(out)
     assert code == 0
     assert error in first["error"] and first["answer"] is None
+    # What the row held is kept for the user to fix (a missing or null question is none).
+    assert first["question"] is not None or line in ('{"text": "hi"}', '{"question": null}')
     assert second["intent"] == "greeting"
+
+
+def test_a_line_that_is_not_utf8_keeps_what_can_be_read(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.txt"
+    src.write_bytes(b"hip thrust caf\xe9 sets\nhi\n")
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    first, second = jsonl(out)
+    assert code == 0 and "not valid UTF-8" in first["error"]
+    assert first["question"] == "hip thrust caf\ufffd sets" and second["intent"] == "greeting"
 
 
 def test_line_over_the_byte_limit_is_skipped_and_reported(
