@@ -344,24 +344,34 @@ def answer_many(
         raise TypeError(f"workers must be an int, not {type(workers).__name__}")
     if not 1 <= workers <= MAX_WORKERS:
         raise ValueError(f"workers must be from 1 to {MAX_WORKERS} (got {workers})")
-    pairs = ((None, _question_text(text)) for text in texts)
-    return _replies(answered(coach, pairs, workers, knowledge=knowledge, intents=intents))
+    failed: list[TypeError] = []
+    pairs = ((None, text) for text in _questions(texts, failed))
+    return _replies(answered(coach, pairs, workers, knowledge=knowledge, intents=intents), failed)
 
 
-def _replies(answers: Iterator[tuple[None, Reply | CoachbotError | None]]) -> Iterator[Reply]:
+def _replies(
+    answers: Iterator[tuple[None, Reply | CoachbotError | None]], failed: list[TypeError]
+) -> Iterator[Reply]:
     for _, reply in answers:
         if isinstance(reply, CoachbotError):
             raise reply
         assert reply is not None
         yield reply
+    if failed:
+        raise failed[0]
 
 
-def _question_text(text: object) -> str:
-    # Checked here, before the batch machinery: a None would otherwise pass through as "no
-    # question" and come back as a reply of None.
-    if not isinstance(text, str):
-        raise TypeError(f"a question must be a str, not {type(text).__name__}")
-    return text
+def _questions(texts: Iterable[object], failed: list[TypeError]) -> Iterator[str]:
+    """The texts up to the first that is not a str, whose error goes into ``failed``: the
+    replies before it are still given, and then the error is raised.
+
+    (Checked here, before the batch machinery: a None would otherwise pass through as "no
+    question" and come back as a reply of None.)"""
+    for text in texts:
+        if not isinstance(text, str):
+            failed.append(TypeError(f"a question must be a str, not {type(text).__name__}"))
+            return
+        yield text
 
 
 # -- reading the input -----------------------------------------------------------------------

@@ -766,6 +766,14 @@ def test_ask_many_rejects_a_question_that_is_not_a_str(coach: Coach, bad: list[A
         list(coach.ask_many(bad))
 
 
+def test_ask_many_gives_the_replies_before_a_bad_question_then_raises(coach: Coach) -> None:
+    replies = coach.ask_many(["hi"] * 3000 + [5, "hi"])
+    for _ in range(3000):
+        assert next(replies).intent == "greeting"
+    with pytest.raises(TypeError, match="must be a str, not int"):
+        next(replies)
+
+
 @pytest.mark.parametrize("bad", ["how many sets", b"how many sets"], ids=repr)
 def test_ask_many_rejects_one_string_at_the_call(coach: Coach, bad: Any) -> None:
     with pytest.raises(TypeError, match="iterable of questions"):
