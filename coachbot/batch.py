@@ -542,37 +542,45 @@ class _LineFeed:
 
     def __init__(self, stream: BinaryIO) -> None:
         self._lines = _raw_lines(stream)
-        self._back: list[str] = []  # lines given back, last first
+        self._back: list[tuple[str, str | None]] = []  # lines given back, last first
         self.problem: str | None = None
         self.text: list[str] = []
+        self.marks: list[str | None] = []
+        """What was wrong with each line of ``text``, if anything."""
 
     def __iter__(self) -> Iterator[str]:
         return self
 
-    def give_back(self, lines: list[str]) -> None:
-        """Lines to read again, as the next ones."""
-        self._back.extend(reversed(lines))
+    def give_back(self, start: int) -> None:
+        """The lines of the row being read from its line ``start`` on, to be read again as
+        the next ones (each with its own problem)."""
+        self._back.extend(reversed(list(zip(self.text[start:], self.marks[start:], strict=True))))
+        del self.text[start:], self.marks[start:]
 
     def __next__(self) -> str:
         if self._back:
-            line = self._back.pop()
-            self.text.append(line)
-            return line
+            line, mark = self._back.pop()
+        else:
+            line, mark = self._read()
+        self.problem = self.problem or mark
+        # (bounded: the reader gives up on a field over its limit)
+        self.text.append(line)
+        self.marks.append(mark)
+        return line
+
+    def _read(self) -> tuple[str, str | None]:
         raw = next(self._lines)
         if raw is None:
-            self.problem = self.problem or f"line longer than {MAX_LINE_BYTES:,} bytes"
-            return "\n"
+            return "\n", f"line longer than {MAX_LINE_BYTES:,} bytes"
         try:
-            line = raw.decode("utf-8")
+            return raw.decode("utf-8"), None
         except UnicodeDecodeError:
-            self.problem = self.problem or "not valid UTF-8"
-            line = raw.decode("utf-8", errors="replace")
-        self.text.append(line)  # (bounded: the reader gives up on a field over its limit)
-        return line
+            return raw.decode("utf-8", errors="replace"), "not valid UTF-8"
 
     def take_problem(self) -> str | None:
         problem, self.problem = self.problem, None
         self.text.clear()
+        self.marks.clear()
         return problem
 
     def take_text(self) -> str:
@@ -618,6 +626,18 @@ _RUNAWAY = {
 fixing the file can act on."""
 
 
+def _quote_opened_at(lines: list[str]) -> int:
+    """The line on which the quote still open at the end of ``lines`` was opened (the
+    first line when none is open)."""
+    inside, opened = False, 0
+    for i, line in enumerate(lines):
+        quotes = line.count('"')
+        inside ^= quotes % 2 == 1
+        if quotes and inside:  # the last quote on this line opened one
+            opened = i
+    return opened if inside else 0
+
+
 def _lenient_fields(text: str) -> list[str] | None:
     """The fields of one row's text read without the strict reader's objections, or None."""
     try:
@@ -639,13 +659,14 @@ def _csv_rows(
         except csv.Error as exc:
             problem = feed.problem
             runaway = next((v for k, v in _RUNAWAY.items() if str(exc).startswith(k)), None)
-            if runaway is not None:
-                # The quote took every line after it: the row is its first line alone, and
-                # the lines it swallowed are read again as the rows they are.
-                first, *rest = feed.text or [""]
-                feed.take_problem()
-                feed.give_back(rest)
-                yield Row(number, first.rstrip("\r\n") or None, f"not valid CSV: {runaway}")
+            if runaway is not None or len(feed.text) > 1:
+                # A quote took the lines after the one it opened on (or a row of several
+                # lines is not valid CSV): the row ends with that line, and the lines it
+                # swallowed are read again as the rows they are.
+                feed.give_back(_quote_opened_at(feed.text) + 1)
+                text = feed.take_text()
+                reason = runaway or str(exc)
+                yield Row(number, text or None, f"not valid CSV: {reason}")
                 continue
             text = feed.take_text()
             lax = _lenient_fields(text)
@@ -675,7 +696,8 @@ def _csv_rows(
             if i != index
         )
         if problem is not None:
-            yield Row(number, None, problem, extra)
+            kept = fields[index] if index < len(fields) else None  # (bad bytes replaced)
+            yield Row(number, kept or None, problem, extra)
         elif not fields:
             continue
         elif index >= len(fields):

@@ -59,8 +59,8 @@ _SPEAKER = frozenset({"i", "am", "im", "me", "here"})
 """Words that only say who is speaking, as in "I'm a beginner" or "advanced lifter here"."""
 _DENIALS = frozenset({"not", "never", "nothing"})
 """Words that turn small talk into something else ("not ok", "not good")."""
-_COMPARING = frozenset({"than", "or", "vs", "versus"})
-"""Words that set two named exercises against each other ("nordics or the ghr?")."""
+_COMPARING = frozenset({"than", "vs", "versus"})
+"""Words that set two named exercises against each other ("nordics vs the ghr")."""
 _MEANING = frozenset({"no", "yes", "what", "how"})
 """Filler words that a repair phrase keeps: "makes no sense" is not "makes sense"."""
 
@@ -680,10 +680,15 @@ class Coach:
             and intent.id != self._injury_intent  # ("nordics or the ghr with bad knees?")
             and len(mentioned) > 1
             and len(self._pairs) == 1
-            and not _COMPARING.isdisjoint(ents.rest)
+            and (
+                not _COMPARING.isdisjoint(ents.rest)
+                or ("or" in ents.rest and not intent.needs_exercise)
+            )
         ):
             # "is the natural ghr harder than a nordic?" asks about two exercises, though its
-            # words match a question about one ("what's harder than {exercise}?").
+            # words match a question about one ("what's harder than {exercise}?"); an "or"
+            # does so only against a general answer ("hip thrust or single-leg deadlift for
+            # glutes?"), not a question about an exercise ("how many sets of nordics or ghr?").
             intent = self.intents[next(iter(self._pairs))]
             notes.append(f"two exercises set against each other: {intent.id}")
         other = mentioned[1] if len(mentioned) > 1 else None

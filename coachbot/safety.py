@@ -47,6 +47,12 @@ SETS = "#x#"
 """A word of a context phrase that matches sets by reps written as one word ("3x12")."""
 YEAR = "#year"
 """A word of a context phrase that matches a year ("back in 2019"), which "#" does not."""
+_UNITS = frozenset(
+    {"m", "metres", "meters", "metre", "meter", "km", "kg", "kgs", "kilos", "lb", "lbs"}
+    | {"pounds", "reps", "rep", "kcal", "cal", "cals", "calories", "steps", "yards", "yd"}
+    | {"ft", "feet", "miles", "mile", "seconds", "secs", "s", "row"}
+)
+"""Words after a number that make it an amount, not a year ("a 2000 m row")."""
 _SETS = re.compile(r"\d+x\d+")
 FOLLOWING_REACH = 3
 """How many words back a following negation reaches ("numbness" ... "gone")."""
@@ -207,8 +213,9 @@ def _own_before(text: Sequence[str], start: int, end: int) -> bool:
     """Whether the words from ``start`` up to a symptom at ``end`` make it the user's: "i" or
     "me" among them ("watched me pass out", not "next to me"), or "my" right before it
     ("... but my pee is dark", not "at my gym")."""
+    # (An "i" right after the cue is in a clause about them: "my friend i train with".)
     return any(
-        word in _SELF and not (word == "me" and i > 0 and text[i - 1] in _PLACE)
+        word in _SELF and i > start and not (word == "me" and text[i - 1] in _PLACE)
         for i, word in enumerate(text[start:end], start)
     ) or (end > start and text[end - 1] == "my")
 
@@ -257,12 +264,13 @@ def _number_forms(word: str) -> set[str]:
     return forms
 
 
-def _shape(word: str) -> str:
+def _shape(word: str, following: str = "") -> str:
     """A word that starts with a digit, as context phrases see it: "#" for any number
-    ("knocked out # reps"), "#year" for a year ("in 2019"), "#x#" for sets by reps
-    ("knocked out 3x12")."""
+    ("knocked out # reps"), "#year" for a year ("in 2019", but not "in 2000 m row"), "#x#"
+    for sets by reps ("knocked out 3x12")."""
     if word.isdigit():
-        return YEAR if len(word) == 4 and word[:2] in ("19", "20") else NUMBER
+        year = len(word) == 4 and word[:2] in ("19", "20") and following not in _UNITS
+        return YEAR if year else NUMBER
     return SETS if _SETS.fullmatch(word) else word
 
 
@@ -531,7 +539,10 @@ class SafetyScreen:
         """Where each kind of context phrase occurs: (start, end) word spans, in order."""
         spans: dict[str, list[tuple[int, int]]] = {kind: [] for kind in self._kinds}
         table = self._context_phrases
-        shaped = [_shape(word) if word[:1].isdigit() else word for word in text]
+        shaped = [
+            _shape(word, text[i + 1] if i + 1 < len(text) else "") if word[:1].isdigit() else word
+            for i, word in enumerate(text)
+        ]
         for i, word in enumerate(shaped):
             for n, phrases in table.get(word, ()):
                 for kind in phrases.get(tuple(shaped[i : i + n]), ()):
@@ -585,14 +596,22 @@ class SafetyScreen:
         current = [(a, b) for a, b in spans["current"] if a not in masked]
         # "I tore my hamstring last year, can I do nordics now?": a current cue that ends a
         # question about training dates the training, so it covers only its own clause.
-        asking = [clause[a] for a, _ in spans["training_questions"]]
-        dated = [
+        questions = [q for q, _ in spans["training_questions"]]
+        asking = {clause[q] for q in questions}
+
+        def asked_before(a: int) -> bool:
+            """A training question earlier in the clause of word ``a`` (clauses run in order,
+            so the nearest question before it is the one to look at)."""
+            i = bisect_left(questions, a)
+            return i > 0 and clause[questions[i - 1]] == clause[a]
+
+        dated = {
             (a, b)
             for a, b in (current if asking else ())
             if clause[a] in asking
             and (b == len(text) or clause[b] != clause[a])
-            and any(q < a and clause[q] == clause[a] for q, _ in spans["training_questions"])
-        ]
+            and asked_before(a)
+        }
         return _Cues(
             negations=live(spans["negations"]),
             following=live(spans["following"]),
@@ -609,7 +628,7 @@ class SafetyScreen:
             claimed=frozenset(clause[i] for a, b in claimants for i in range(a, b))
             if clause
             else frozenset(),
-            dated_training=unless_pseudo(dated),
+            dated_training=unless_pseudo(sorted(dated)),
         )
 
     @staticmethod

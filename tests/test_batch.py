@@ -197,6 +197,37 @@ def test_a_csv_quote_never_closed_is_an_error_record_not_a_merged_question(
     assert records[2]["user"] == "c" and records[2]["intent"] == "how_to"
 
 
+@pytest.mark.parametrize(
+    ("content", "questions", "errors"),
+    [
+        # The runaway quote opens on the second line of a row of two lines.
+        (
+            'id,question,z\n1,"multi\nline",x,"oops\n2,q,r\n3,s,t\n',
+            ['1,"multi\nline",x,"oops', "q", "s"],
+            [0],
+        ),
+        # A row of several lines that is not valid CSV: each line read as its own row.
+        ('id,question\n1,"abc\n2,"def\n3,x\n', ['1,"abc', '2,"def', "x"], [0, 1]),
+        # A line swallowed by the quote keeps its own problem when it is read again.
+        (
+            'id,question\n1,"abc\n2,bad \udcff byte\n3,ok\n',
+            ['1,"abc', "bad \ufffd byte", "ok"],
+            [0, 1],
+        ),
+    ],
+)
+def test_the_rows_after_a_bad_quote_keep_their_ids_and_problems(
+    tmp_path: Path, capsys: Cap, content: str, questions: list[str], errors: list[int]
+) -> None:
+    src = tmp_path / "q.csv"
+    src.write_bytes(content.encode("utf-8", errors="surrogateescape"))
+    code, out, _ = run_batch(capsys, str(src), "--quiet")
+    records = jsonl(out)
+    assert code == 0 and [r["id"] for r in records] == [1, 2, 3]
+    assert [i for i, r in enumerate(records) if r["error"]] == errors
+    assert [r["question"] for r in records] == questions
+
+
 def test_a_quote_never_closed_in_a_big_file_loses_no_row_and_no_id(
     tmp_path: Path, capsys: Cap
 ) -> None:

@@ -543,3 +543,16 @@ def test_without_weights_keeps_to_what_needs_none(coach: Coach) -> None:
     reply = coach.ask("how do i make glute bridges harder without weights")
     assert "harder versions that suit your setup" in reply.text
     assert "You can also add load" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("how many sets of nordics or ghr should i do?", "sets_reps"),
+        ("how do i do a nordic or a ghr?", "how_to"),
+    ],
+)
+def test_an_or_between_two_exercises_keeps_a_clear_question(
+    coach: Coach, text: str, intent: str
+) -> None:
+    assert coach.ask(text).intent == intent

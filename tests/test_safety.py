@@ -538,3 +538,17 @@ def test_whose_symptom_it_is_goes_by_the_nearest_person(
 ) -> None:
     flag = coach.screen.screen(text)
     assert flag is not None and flag.severity == "emergency" and flag.context == context
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i got crushing chest pain during 2000 m row", "my chest is crushing like 2000 pounds on it"],
+)
+def test_an_amount_is_no_year(coach: Coach, text: str) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.severity, flag.context) == ("emergency", "current")
+
+
+def test_someone_i_train_with_is_someone_else(coach: Coach) -> None:
+    flag = coach.screen.screen("my friend i train with collapsed during nordics")
+    assert flag is not None and flag.context == "third_party"
