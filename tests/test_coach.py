@@ -556,3 +556,8 @@ def test_an_or_between_two_exercises_keeps_a_clear_question(
     coach: Coach, text: str, intent: str
 ) -> None:
     assert coach.ask(text).intent == intent
+
+
+def test_i_am_alone_is_no_goodbye(coach: Coach) -> None:
+    assert coach.ask("i am").intent is None
+    assert coach.ask("im out").intent == "goodbye"
