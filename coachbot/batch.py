@@ -386,7 +386,11 @@ class Row:
     """The row's other columns or keys, carried through to the output."""
 
 
-_UTF16 = "the input is UTF-16 text: save it as UTF-8"
+def _refuse_utf16(start: bytes) -> None:
+    """Every line of UTF-16 text would read as one mangled question, each "answered" with a
+    shrug: refuse it, by its byte-order mark."""
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UsageError("the input is UTF-16 text: save it as UTF-8")
 
 
 def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
@@ -396,11 +400,9 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
     the first line break in the file says which. Read in blocks, so memory stays flat.
     """
     data = stream.read(_READ_BLOCK)
+    _refuse_utf16(data)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # Every line would read as one mangled question, each "answered" with a shrug.
-        raise UsageError(_UTF16)
     end: bytes | None = None
     skipping = False  # inside a line over the limit, until it ends
     while True:
@@ -424,9 +426,8 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes | None]:
 def _check_encoding(stream: BinaryIO) -> None:
     """Refuse UTF-16 input at once, from a look at its first bytes that reads nothing."""
     peek = getattr(stream, "peek", None)
-    start = peek(2)[:2] if peek is not None else b""
-    if start in (b"\xff\xfe", b"\xfe\xff"):
-        raise UsageError(_UTF16)
+    if peek is not None:
+        _refuse_utf16(peek(2))
 
 
 def _line_break(data: bytes) -> bytes | None:

@@ -40,8 +40,8 @@ from .normalize import (
     MAX_CHARS,
     MAX_SCREEN_CHARS,
     PUNCTUATION,
+    PhraseTable,
     content_words,
-    lengths_by_first_word,
     word_set,
     words,
 )
@@ -283,34 +283,26 @@ class Coach:
             for ex_id, ex in self.exercises.items()
         }
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
-        self._other_lengths = lengths_by_first_word(self.general.other_exercises)
+        self._others = PhraseTable((phrase, True) for phrase in self.general.other_exercises)
         # A message of filler alone ("ok") is neither; and a repair keeps the words that
         # carry its meaning ("makes no sense" is not "ok, makes sense").
         self._fix_questions = frozenset(map(self._bare, self.general.fix_questions)) - {()}
         self._repairs = frozenset(self._bare(p, _MEANING) for p in self.general.repairs) - {()}
-        self._focus_groups: dict[tuple[str, ...], set[str]] = {}
-        """Each focus word or phrase -> the groups and aspects it names."""
-        for group, phrases in self.general.focus_words.items():
-            for phrase in phrases:
-                self._focus_groups.setdefault(phrase, set()).add(group)
-        self._focus_lengths = lengths_by_first_word(self._focus_groups)
-        self._kit_phrases: dict[tuple[str, ...], set[str]] = {}
-        """Each equipment phrase, as words -> the setups (general.yaml keys) it tells of."""
-        for key, sayings in self.general.equipment_phrases.items():
-            for saying in sayings:
-                self._kit_phrases.setdefault(content_words(saying), set()).add(key)
-        self._kit_lengths = lengths_by_first_word(self._kit_phrases)
-        self._named_options: dict[tuple[str, ...], tuple[Exercise, str, Option]] = {}
+        self._focus_table = PhraseTable(
+            (phrase, group)
+            for group, phrases in self.general.focus_words.items()
+            for phrase in phrases
+        )
+        """Each focus word or phrase -> the group or aspect it names."""
+        self._kit_table = PhraseTable(
+            (content_words(saying), key)
+            for key, sayings in self.general.equipment_phrases.items()
+            for saying in sayings
+        )
+        """Each equipment phrase -> the setup (a general.yaml key) it tells of."""
+        self._option_table = PhraseTable(self._named_options())
         """Each variation the exercise files suggest without a file of its own ("Romanian
-        deadlift"), as words (also with a plural "s") -> the exercise, list and option."""
-        for ex in self.exercises.values():
-            for section in ("alternatives", "regressions", "progressions"):
-                for option in getattr(ex, section):
-                    said = content_words(option.name)
-                    if option.exercise is None and said and f"named_{section}" in self.messages:
-                        for phrase in (said, (*said[:-1], said[-1] + "s")):
-                            self._named_options.setdefault(phrase, (ex, section, option))
-        self._option_lengths = lengths_by_first_word(self._named_options)
+        deadlift", also with a plural "s") -> the exercise, list and option."""
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
         self._small_talk = {
             i.id: frozenset(
@@ -407,12 +399,16 @@ class Coach:
 
     def _mentions_other_exercise(self, rest: tuple[str, ...]) -> bool:
         """Whether the words name an exercise this coach does not cover ("bench press")."""
-        others, starts = self.general.other_exercises, self._other_lengths
-        for i, word in enumerate(rest):
-            for n in starts.get(word, ()):
-                if rest[i : i + n] in others:
-                    return True
-        return False
+        return next(self._others.found(rest), False)
+
+    def _named_options(self) -> Iterator[tuple[tuple[str, ...], tuple[Exercise, str, Option]]]:
+        for ex in self.exercises.values():
+            for section in ("alternatives", "regressions", "progressions"):
+                for option in getattr(ex, section):
+                    said = content_words(option.name)
+                    if option.exercise is None and said and f"named_{section}" in self.messages:
+                        for phrase in (said, (*said[:-1], said[-1] + "s")):
+                            yield phrase, (ex, section, option)
 
     def _strip_names(self, text: str) -> str:
         ents = self.finder.find(words(text))
@@ -433,10 +429,7 @@ class Coach:
     def equipment_in(self, said: Sequence[str]) -> tuple[str, ...]:
         """The setups the words tell of ("no bench", "at home"), as keys of general.yaml's
         ``equipment_phrases``, in its order."""
-        found: set[str] = set()
-        for i, word in enumerate(said):
-            for n in self._kit_lengths.get(word, ()):  # (most questions: no word starts one)
-                found |= self._kit_phrases.get(tuple(said[i : i + n]), set())
+        found = set(self._kit_table.found(said))
         return tuple(k for k in self.general.equipment_phrases if k in found) if found else ()
 
     def ask_block(self, texts: Iterable[str]) -> list[Reply]:
@@ -785,12 +778,7 @@ class Coach:
 
     def _named_option(self, said: Sequence[str]) -> tuple[Exercise, str, Option] | None:
         """The first variation without a file of its own that the words name, if any."""
-        for i, word in enumerate(said):
-            for n in self._option_lengths.get(word, ()):
-                found = self._named_options.get(tuple(said[i : i + n]))
-                if found is not None:
-                    return found
-        return None
+        return next(self._option_table.found(said), None)
 
     def _option_reply(
         self, owner: Exercise, section: str, option: Option, level: str | None, notes: list[str]
@@ -957,11 +945,8 @@ class Coach:
     def _focus(self, said: Sequence[str]) -> tuple[str, ...]:
         """What a question is about, in the order of ``focus_words``: the muscle groups it
         names ("best exercise for my hamstrings"), or an aspect ("which is harder?")."""
-        named: set[str] = set()
-        for i, word in enumerate(said):
-            for n in self._focus_lengths.get(word, ()):  # (most questions: no word starts one)
-                named |= self._focus_groups.get(tuple(said[i : i + n]), set())
-        return tuple(g for g in self.general.focus_words if g in named)
+        named = set(self._focus_table.found(said))
+        return tuple(g for g in self.general.focus_words if g in named) if named else ()
 
     def screened(self, turn: Turn, profile: Profile) -> Turn:
         """``turn`` with the screen's verdict given what the user told us: "I'm 20 weeks

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -143,6 +143,27 @@ def lengths_by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple
     return {word: tuple(sorted(ns, reverse=True)) for word, ns in lengths.items()}
 
 
+T = TypeVar("T")
+
+
+class PhraseTable(Generic[T]):
+    """Phrases (as words) with a value each, found in a message by one scan that slices it
+    only where a phrase can begin. A phrase given twice keeps every value, in order."""
+
+    def __init__(self, items: Iterable[tuple[tuple[str, ...], T]]) -> None:
+        self._values: dict[tuple[str, ...], list[T]] = {}
+        for phrase, value in items:
+            self._values.setdefault(phrase, []).append(value)
+        self._lengths = lengths_by_first_word(self._values)
+
+    def found(self, said: Sequence[str]) -> Iterator[T]:
+        """The values of the phrases in ``said``, in the order they occur (at one word, the
+        longest phrase first)."""
+        for i, word in enumerate(said):
+            for n in self._lengths.get(word, ()):  # (most messages: no word starts one)
+                yield from self._values.get(tuple(said[i : i + n]), ())
+
+
 _SUFFIXES = (("ies", "y"), ("ing", ""), ("ness", ""), ("ed", ""), ("es", "e"), ("s", ""))
 
 
@@ -186,8 +207,6 @@ MAX_WORD = 30
 """Longer "words" (pasted hashes, keyboard mashing) are never typo-corrected or remembered."""
 MAX_KNOWN_WORDS = 50_000
 """Words a per-word table remembers before it is emptied."""
-
-T = TypeVar("T")
 
 
 def remember(table: dict[str, T], word: str, value: T, limit: int = MAX_KNOWN_WORDS) -> T:

@@ -693,7 +693,7 @@ class SafetyScreen:
             # a comma ("how do I prevent numbness, it goes numb on every set") or a new
             # sentence about oneself with none ("how do I avoid hypos im t1 and shaking").
             asks = any(
-                lo <= a < end
+                a < end
                 and b <= hi
                 and "," not in text[b:start]
                 and not reversing(b, start)
@@ -705,10 +705,7 @@ class SafetyScreen:
             # it's serious?") or a "but" or "because" comes between ("is rhabdo possible from
             # nordics cos my pee has gone dark"): then it is one.
             asks = any(
-                lo <= a
-                and b <= hi
-                and (a < end or "," not in text[end:a])
-                and not reversing(b, start)
+                b <= hi and (a < end or "," not in text[end:a]) and not reversing(b, start)
                 for a, b in frames
             )
         own = {cues.clause[i] for i in range(start, end)} if cues.clause else set()
@@ -720,8 +717,7 @@ class SafetyScreen:
             cues.clause[i] in own and word in _PRESENT for i, word in enumerate(text[lo:hi], lo)
         )
         past = any(
-            lo <= a
-            and b <= hi
+            b <= hi
             and (cues.clause[a] in own or (cues.clause[a] not in cues.claimed and not told_now))
             for a, b in near(cues.historical)
         )
