@@ -17,7 +17,8 @@ number for csv: 1 is the first row under the header), ``question``, ``answer``, 
 ``exercise``, ``confidence``, ``red_flag`` (severity), ``error`` (why the row could not be
 read), then the carried-through fields (renamed ``input_<name>`` when the name is taken).
 An empty value is ``null`` in JSONL and an empty cell in CSV. An error record has an error
-message and no answer.
+message and no answer. A CSV cell that a spreadsheet would run as a formula is written with a
+leading apostrophe (``defused``) unless ``--keep-formulas`` is given.
 
 ``answered`` is the engine underneath (and ``answer_many`` its plain form, for Python
 callers): replies in input order, each distinct question answered once (see ``cache_key``),
@@ -36,6 +37,7 @@ import math
 import multiprocessing
 import multiprocessing.pool
 import os
+import re
 import signal
 import stat
 import sys
@@ -785,7 +787,7 @@ class _CsvSink:
     HOLD = 1_000
     OTHER = "input_other"
 
-    def __init__(self, out: TextIO, spill: bool = False) -> None:
+    def __init__(self, out: TextIO, spill: bool = False, defuse: bool = True) -> None:
         self._writer = csv.writer(out, lineterminator="\n")
         # A lone CR in a cell ends a row for Excel and for csv readers, but with LF line ends
         # the csv module does not quote it: such a row is written with every cell quoted.
@@ -793,6 +795,7 @@ class _CsvSink:
         self._columns: list[str] | None = None
         self._known: frozenset[str] = frozenset()
         self._spill = spill
+        self._defuse = defuse
         self._held: list[dict[str, Any]] = []
 
     def write(self, row: Row, reply: Reply | CoachbotError | None) -> None:
@@ -811,6 +814,8 @@ class _CsvSink:
         self._row(cells)
 
     def _row(self, cells: list[str]) -> None:
+        if self._defuse:
+            cells = [defused(cell) for cell in cells]
         writer = self._quoted if any("\r" in cell for cell in cells) else self._writer
         writer.writerow(cells)
 
@@ -828,6 +833,21 @@ class _CsvSink:
     def close(self) -> None:
         if self._columns is None:
             self._start(list(FIELDS))
+
+
+_FORMULA_LEADS = frozenset("=+-@\t\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def defused(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it but never runs it: a cell that starts (after any
+    spaces) with = + - @, a tab or a CR is a formula to Excel, LibreOffice and Google Sheets
+    (=HYPERLINK(...) in a survey answer would run when a coach opens the file), so it gets a
+    leading apostrophe, which they read as "text". Plain numbers ("-5") are left alone."""
+    lead = cell.lstrip(" \u00a0")[:1]
+    if lead in _FORMULA_LEADS and lead and not _NUMBER.fullmatch(cell.strip()):
+        return "'" + cell
+    return cell
 
 
 def _cell(value: Any) -> str:
@@ -1061,7 +1081,11 @@ def _write_all(
     args: argparse.Namespace,
 ) -> Tally:
     started = time.monotonic()
-    sink = _CsvSink(out, spill=fmt_in == "jsonl") if fmt == "csv" else _JsonlSink(out)
+    sink: _JsonlSink | _CsvSink = (
+        _CsvSink(out, spill=fmt_in == "jsonl", defuse=not args.keep_formulas)
+        if fmt == "csv"
+        else _JsonlSink(out)
+    )
     progress = _progress(args)
     tally = Tally()
     items = ((row, None if row.error else row.question) for row in rows)

@@ -45,6 +45,12 @@ def register(sub: Any, data_options: Callable[[argparse.ArgumentParser], None]) 
         help="processes to answer with (default: auto, one per core, at most 8)",
     )
     batch.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    batch.add_argument(
+        "--keep-formulas",
+        action="store_true",
+        help="CSV output: write cells that start with = + - @ as they are (by default they get "
+        "a leading ' so that a spreadsheet shows them as text instead of running them)",
+    )
     data_options(batch)
     batch.set_defaults(handler=_lazy("batch"))
 

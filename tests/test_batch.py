@@ -633,6 +633,54 @@ def test_format_option_writes_csv_to_stdout(tmp_path: Path, capsys: Cap) -> None
     assert (row["id"], row["intent"], row["error"]) == ("1", "overview", "")
 
 
+def test_csv_output_defuses_cells_a_spreadsheet_would_run(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text(
+        'question,note,=HEAD,weight\n"=HYPERLINK(""x"",""y"")",@SUM(A1),a,-5\n'
+        "hi, =1+1,b,+44 20 7946\n-what is a ghr,\t=cmd,c,2.5e3\n",
+        encoding="utf-8",
+    )
+    _, out, _ = run_batch(capsys, str(src), "--format", "csv", "--quiet")
+    header, *rows = csv.reader(io.StringIO(out))
+    assert header[-3:] == ["note", "'=HEAD", "weight"]
+    cells = [(r[1], r[-3], r[-1]) for r in rows]
+    assert cells == [
+        ('\'=HYPERLINK("x","y")', "'@SUM(A1)", "-5"),  # a plain number is no formula
+        ("hi", "' =1+1", "'+44 20 7946"),
+        ("'-what is a ghr", "'\t=cmd", "2.5e3"),
+    ]
+    # The question is still answered as written, and JSONL output is never changed.
+    assert rows[2][header.index("intent")] == "overview"
+    _, out, _ = run_batch(capsys, str(src), "--quiet")
+    assert [r["question"] for r in jsonl(out)][0] == '=HYPERLINK("x","y")'
+
+
+def test_keep_formulas_writes_csv_cells_as_they_are(tmp_path: Path, capsys: Cap) -> None:
+    src = tmp_path / "q.txt"
+    src.write_text("=1+1 what is a ghr\n", encoding="utf-8")
+    _, out, _ = run_batch(capsys, str(src), "--format", "csv", "--keep-formulas", "--quiet")
+    (row,) = csv.DictReader(io.StringIO(out))
+    assert row["question"] == "=1+1 what is a ghr"
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ("", ""),
+        ("plain", "plain"),
+        ("-", "'-"),
+        ("-3", "-3"),
+        (" -3 ", " -3 "),
+        ("+", "'+"),
+        ("\u00a0=x", "'\u00a0=x"),
+        ("a=b", "a=b"),
+        ("\r", "'\r"),
+    ],
+)
+def test_defused(cell: str, shown: str) -> None:
+    assert batch.defused(cell) == shown
+
+
 def test_jsonl_lines_equal_the_json_of_each_record(coach: Coach) -> None:
     """The fast JSONL writer produces exactly ``json.dumps(record(...))``."""
     rows = [
