@@ -45,7 +45,7 @@ from .normalize import (
     word_set,
     words,
 )
-from .safety import Assessment, SafetyScreen, load_safety
+from .safety import PAST, Assessment, SafetyScreen, load_safety
 from .store import Responder, SessionStore
 
 if TYPE_CHECKING:
@@ -1158,7 +1158,7 @@ class Coach:
         if best is not None and best.intent in category.answers_too and best.score >= MIN_SCORE:
             intent = best.intent
         elif (
-            (category.situation or flag.context == "historical")
+            (category.situation or flag.context in PAST)
             and turn.entities.exercise_ids
             and self._injury_intent in category.answers_too
         ):

@@ -160,7 +160,9 @@ class RedFlag:
     category: str
     label: str = ""
     context: str = "current"
-    """``current``, ``historical`` or ``third_party``: how the symptom was reported."""
+    """How the symptom was reported: ``current`` (the user's, now), ``historical`` (the
+    user's, over), ``third_party`` (someone else's, now) or ``third_party_historical``
+    (someone else's, over: "my dad had a heart attack years ago")."""
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -146,6 +146,8 @@ class Tier:
     where: str
     bystander: str
     historical: str
+    bystander_historical: str = ""
+    """For someone else's past episode ("my dad had a heart attack years ago")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +161,11 @@ class Hit:
 REMEMBERED = "remembered"
 """The context of a signal the conversation supplies: it adds to a combination but never sets
 whose symptom it is (a friend's bleeding stays a friend's)."""
+THIRD_PARTY_PAST = "third_party_historical"
+"""Someone else's episode that is over: one tier lower, and advice for them to act on."""
+PAST = ("historical", THIRD_PARTY_PAST)
+REPORTED = ("current", "historical", "third_party", THIRD_PARTY_PAST)
+"""The contexts in which a red flag escalates (the others deny or only ask about it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +339,13 @@ class SafetyScreen:
         self.sources: tuple[str, ...] = tuple(doc.get("sources") or ())
         """Where the red flags and the advice come from."""
         self.tiers = {
-            name: Tier(t["first"], t["where"], t["bystander"], t["historical"])
+            name: Tier(
+                t["first"],
+                t["where"],
+                t["bystander"],
+                t["historical"],
+                t.get("bystander_historical", ""),
+            )
             for name, t in doc["tiers"].items()
         }
         self.categories: dict[str, Category] = {}
@@ -583,7 +596,11 @@ class SafetyScreen:
         historical = spans["historical"]
 
         def live(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-            return tuple((a, b) for a, b in spans if a not in blocked)
+            # Not one that shares a word with a match: the "has not" of "the baby has not
+            # really moved" is part of the symptom, as its "not" is.
+            return tuple(
+                (a, b) for a, b in spans if a not in blocked and literal.isdisjoint(range(a, b))
+            )
 
         inside_pseudo = set().union(*(range(a, b) for a, b in pseudo))
 
@@ -732,7 +749,12 @@ class SafetyScreen:
             b <= hi and not (b <= start and _own_before(text, b, start))
             for _, b in near(cues.third_party)
         ):
-            return "third_party"
+            # "my dad had a heart attack 10 years ago and now does bridges with me": someone
+            # else's, and over; a "now" in another clause is about them today, not it.
+            over = past and not any(
+                b <= hi and cues.clause[a] in own for a, b in near(cues.current)
+            )
+            return THIRD_PARTY_PAST if over else "third_party"
         if past and not now:
             return "historical"
         return "current"
@@ -851,7 +873,7 @@ class SafetyScreen:
             ):
                 involved = [h for h in live if h.category in (*combo.all_of, *combo.any_of)]
                 if any(h.context == REMEMBERED for h in involved) and all(
-                    h.context in (REMEMBERED, "third_party") for h in involved
+                    h.context in (REMEMBERED, "third_party", THIRD_PARTY_PAST) for h in involved
                 ):
                     continue  # the user's pregnancy and a friend's bleeding are no combination
                 # When it happened is the symptom's, not the state's: "I'm pregnant and had
@@ -870,7 +892,7 @@ class SafetyScreen:
     @staticmethod
     def _combined_context(hits: Sequence[Hit]) -> str:
         contexts = {h.context for h in hits}
-        for context in ("current", "third_party", "historical"):
+        for context in ("current", "third_party", "historical", THIRD_PARTY_PAST):
             if context in contexts:
                 return context
         return "current"
@@ -878,7 +900,7 @@ class SafetyScreen:
     def flag(self, category: str, context: str) -> RedFlag | None:
         """The red flag for ``category`` reported in ``context`` (its severity lowered for a
         past episode), or None for a category that never escalates alone (or is unknown)."""
-        if category not in self._levels or context not in ("current", "historical", "third_party"):
+        if category not in self._levels or context not in REPORTED:
             return None
         level = self._rank(category, context)[0]
         return RedFlag(SEVERITIES[level], category, self.categories[category].label, context)
@@ -886,7 +908,7 @@ class SafetyScreen:
     def _rank(self, category: str, context: str) -> tuple[int, int, str, str]:
         """A sort key for an escalation: most severe first, then in file order."""
         level = self._levels[category]
-        if context == "historical":
+        if context in PAST:
             level = min(level + 1, len(SEVERITIES) - 1)
         return (level, self._order[category], category, context)
 
@@ -896,6 +918,9 @@ class SafetyScreen:
         tier = self.tiers[flag.severity]
         if flag.context == "third_party":
             lines = [category.bystander or category.first or tier.bystander]
+        elif flag.context == THIRD_PARTY_PAST:
+            tier_ = self.tiers[category.severity]
+            lines = [tier_.bystander_historical or tier_.historical]
         elif flag.context == "historical":
             # Nothing to stop: what it was is what decides the next step (chest pain last
             # year still means a doctor before training, not a physio for "that leg").
@@ -907,7 +932,7 @@ class SafetyScreen:
                 f"What you describe ({category.label}) can be a sign of something that needs "
                 "checking. I can't tell what it is; a clinician can."
             )
-        if category.advice and flag.context != "historical":
+        if category.advice and flag.context not in PAST:
             # The advice is worded for now ("get medical care now, do not train"); for a past
             # episode the historical line above says what to do.
             lines.append(category.advice)
@@ -927,7 +952,8 @@ SAFETY = schema.Obj(
                     "where": schema.Text(),
                     "bystander": schema.Text(),
                     "historical": schema.Text(),
-                }
+                },
+                optional={"bystander_historical": schema.Text()},
             ),
             keys=SEVERITIES,
         ),

@@ -552,3 +552,79 @@ def test_an_amount_is_no_year(coach: Coach, text: str) -> None:
 def test_someone_i_train_with_is_someone_else(coach: Coach) -> None:
     flag = coach.screen.screen("my friend i train with collapsed during nordics")
     assert flag is not None and flag.context == "third_party"
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("my dad had a heart attack 10 years ago and now does glute bridges with me", "urgent"),
+        ("my mum had a stroke in 2015, fully recovered, wants to start hip thrusts", "urgent"),
+        (
+            "my friend tore her hamstring last summer, she's back to training now",
+            "see_professional",
+        ),
+    ],
+)
+def test_someone_elses_past_episode_is_one_tier_lower_and_for_them_to_act_on(
+    coach: Coach, text: str, severity: str
+) -> None:
+    reply = coach.ask(text)
+    assert reply.red_flag is not None
+    assert (reply.red_flag.severity, reply.red_flag.context) == (
+        severity,
+        "third_party_historical",
+    )
+    category = coach.screen.categories[reply.red_flag.category]
+    assert reply.text.startswith(coach.screen.tiers[category.severity].bystander_historical)
+    assert "Stop" not in reply.text and "call emergency services (999" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad had chest pain yesterday and now hes collapsed",
+        "my client had a heart attack last year and has chest pain again now",
+        "my mate had chest pain 10 mins ago and now hes sitting down",
+    ],
+)
+def test_someone_elses_episode_told_as_now_keeps_its_tier(coach: Coach, text: str) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.severity, flag.context) == ("emergency", "third_party")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "throat closing, lips swelling",
+        "my lips are swollen and i have hives all over after my run",
+        "i think im having an allergic reaction, struggling to breathe",
+        "had to use my epipen after the session",
+        "tongue feels huge and i cant swallow properly",
+    ],
+)
+def test_a_severe_allergic_reaction_is_an_emergency_with_the_auto_injector_first(
+    coach: Coach, text: str
+) -> None:
+    reply = coach.ask(text)
+    assert reply.red_flag is not None
+    assert (reply.red_flag.severity, reply.red_flag.category) == ("emergency", "anaphylaxis")
+    assert reply.text.startswith("Stop exercising now. If you carry an adrenaline auto-injector")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have an epipen in my bag just in case",
+        "sore throat and swollen glands, can i still train",
+        "i'm allergic to latex bands, which alternatives?",
+        "what are the signs of anaphylaxis",
+    ],
+)
+def test_allergy_talk_without_a_reaction_does_not_escalate(coach: Coach, text: str) -> None:
+    assert coach.screen.screen(text) is None
+
+
+def test_a_negation_that_shares_a_word_with_the_symptom_is_part_of_it(coach: Coach) -> None:
+    # "has not" overlaps the "not" of "baby ... not ... moved": it is the symptom, not a denial.
+    flag = coach.screen.screen("the baby hasnt really moved at all today")
+    assert flag is not None and flag.category == "pregnancy_warning"
