@@ -251,7 +251,7 @@ class Coach:
             ],
             str,
         ] = {}
-        self._suggested: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        self._suggested: dict[tuple[str, str | None, tuple[str, ...]], tuple[str, ...]] = {}
         self._check_aliases(errors)
         if screen is not None:
             self._check_signals(screen, errors)
@@ -324,6 +324,7 @@ class Coach:
         )
         self.suggestions: Mapping[str, tuple[str, ...]] = files.suggestions
         self.follow_ups: Mapping[str, tuple[str, ...]] = files.follow_ups
+        self._unsuited = files.unsuited
         self.suggestion_sets: Mapping[str, tuple[str, ...]] = files.suggestion_sets
         # Built here, not on first use, so two threads can never each make their own.
         self._responder = Responder(self, store)
@@ -1081,7 +1082,7 @@ class Coach:
             intent=intent,
             exercise=exercise,
             confidence=min(max(score, 0.0), 1.0),
-            suggestions=self._suggest(intent, exercise),
+            suggestions=self._suggest(intent, exercise, context.profile.equipment),
             level=level,
             notes=tuple(notes),
         )
@@ -1276,16 +1277,26 @@ class Coach:
     def _topic(self, intent: str) -> str:
         return intent.replace("_", " ").replace("sets reps", "sets and reps")
 
-    def _suggest(self, intent: str, exercise: str | None) -> tuple[str, ...]:
-        key = (intent, exercise)
+    def _suggest(
+        self, intent: str, exercise: str | None, kit: tuple[str, ...] = ()
+    ) -> tuple[str, ...]:
+        """The follow-up questions to offer, leaving out those that do not suit the setup
+        the user told of ("How do I add weight?" to someone with no weights)."""
+        key = (intent, exercise, kit)
         found = self._suggested.get(key)
-        if found is None:  # intents x exercises: a small, fixed number of entries
-            found = self._suggested[key] = self._suggestions_for(intent, exercise)
+        if found is None:  # intents x exercises x the few setups told: a small table
+            found = self._suggestions_for(intent, exercise, kit)
+            self._suggested[key] = found
         return found
 
-    def _suggestions_for(self, intent: str, exercise: str | None) -> tuple[str, ...]:
+    def _suggestions_for(
+        self, intent: str, exercise: str | None, kit: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        unsuited = frozenset().union(*(self._unsuited.get(k, ()) for k in kit))
         out = []
         for follow in self.follow_ups.get(intent, self.follow_ups.get("none", ())):
+            if follow in unsuited:
+                continue
             # Without an exercise, only questions that have a general answer make sense.
             answerable = exercise is not None or (
                 follow in self.intents and self.intents[follow].general is not None

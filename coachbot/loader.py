@@ -356,6 +356,8 @@ class IntentFiles:
     messages: Mapping[str, str]
     suggestions: Mapping[str, tuple[str, ...]]
     follow_ups: Mapping[str, tuple[str, ...]]
+    unsuited: Mapping[str, frozenset[str]]
+    """Setup (a key of general.yaml's ``equipment_phrases``) -> follow-ups not offered with it."""
     suggestion_sets: Mapping[str, tuple[str, ...]]
     lines: Mapping[tuple[str, int], int]
     """(intent id, example index) -> line, for reporting examples."""
@@ -367,6 +369,7 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
     messages: dict[str, str] = {}
     suggestions: dict[str, tuple[str, ...]] = {}
     follow_ups: dict[str, tuple[str, ...]] = {}
+    unsuited: dict[str, frozenset[str]] = {}
     suggestion_sets: dict[str, tuple[str, ...]] = {}
     lines: dict[tuple[str, int], int] = {}
     for path in _yaml_files(folder):
@@ -377,6 +380,9 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
                 messages = dict(doc["messages"])
                 suggestions = {k: tuple(v) for k, v in (doc.get("suggestions") or {}).items()}
                 follow_ups = {k: tuple(v) for k, v in (doc.get("follow_ups") or {}).items()}
+                unsuited = {
+                    k: frozenset(v) for k, v in (doc.get("unsuited_follow_ups") or {}).items()
+                }
                 suggestion_sets = {
                     k: tuple(v) for k, v in (doc.get("suggestion_sets") or {}).items()
                 }
@@ -456,6 +462,16 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
                 f"no question on file for intent(s): {', '.join(unphrased)}",
             )
         )
+    for setup, unsuited_ in unsuited.items():
+        if intents and not unsuited_ <= set(intents):
+            errors.append(
+                DataError(
+                    display_path(folder / "_messages.yaml"),
+                    None,
+                    f"unsuited_follow_ups.{setup}",
+                    f"unknown intent(s): {', '.join(sorted(unsuited_ - set(intents)))}",
+                )
+            )
     absent = REQUIRED_INTENTS - set(intents)
     if absent and intents:
         errors.append(
@@ -464,7 +480,7 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
             )
         )
     return IntentFiles(
-        intents, out_of_scope, messages, suggestions, follow_ups, suggestion_sets, lines
+        intents, out_of_scope, messages, suggestions, follow_ups, unsuited, suggestion_sets, lines
     )
 
 

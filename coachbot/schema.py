@@ -274,6 +274,7 @@ MESSAGES = Obj(
     optional={
         "suggestions": MapOf(TEXTS),
         "follow_ups": MapOf(TEXTS),
+        "unsuited_follow_ups": MapOf(TEXTS),
         "suggestion_sets": MapOf(TEXTS, keys=("red_flag", "see_professional", "default", "noted")),
     },
 )

@@ -251,3 +251,12 @@ def test_an_intent_with_no_question_on_file_is_reported(data: tuple[Path, Path])
     _replace(intents / "_messages.yaml", '  age: ["Can I do the {name} at my age?"]\n', "")
     problems = [str(p) for p in check(knowledge, intents)]
     assert any("no question on file for intent(s): age" in p for p in problems), problems
+
+
+def test_an_unsuited_follow_up_must_be_a_known_intent(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    _replace(intents / "_messages.yaml", "no equipment: [add_load]", "no equipment: [add_lode]")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any(
+        "unsuited_follow_ups.no equipment: unknown intent(s): add_lode" in p for p in problems
+    )

@@ -561,3 +561,13 @@ def test_an_or_between_two_exercises_keeps_a_clear_question(
 def test_i_am_alone_is_no_goodbye(coach: Coach) -> None:
     assert coach.ask("i am").intent is None
     assert coach.ask("im out").intent == "goodbye"
+
+
+def test_no_weight_follow_up_for_someone_without_weights(coach: Coach) -> None:
+    add = "How do I add weight to the glute bridge?"
+    assert add in coach.ask("how do i make glute bridges harder").suggestions
+    said = coach.ask("how do i make glute bridges harder without weights").suggestions
+    assert add not in said and len(said) >= 2
+    session = coach.session()
+    session.ask("i train at home with no weights")
+    assert add not in session.ask("how do i make glute bridges harder").suggestions
