@@ -1092,6 +1092,16 @@ class Coach:
         if other is None and context.other is not None and now is not None and now in pair:
             # The pair stays while the talk is about one of them ("and the other one?").
             other = next(e for e in pair if e != now)
+        elif (
+            other is None
+            and context.other is None
+            and exercise is not None
+            and context.exercise not in (None, exercise)
+        ):
+            # "how do I do a nordic?", "what about the ghr?": the one before is the other one
+            # ("which is better?", "and the other one?"); a pair already talked of is not
+            # swapped for a new one this way.
+            other = context.exercise
         after = Context(
             exercise=now,
             intent=intent,
