@@ -88,6 +88,7 @@ _LISTED = re.compile(
 """"the first one", "the last exercise", "the second?": an item of the list just shown."""
 _PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3}
 _PLACES |= {"4th": 3, "fifth": 4, "5th": 4, "last": -1}
+_AND_WHAT = re.compile(r"^\s*(?:and|what about|how about|ok and|and what about)\b", re.IGNORECASE)
 _LEVEL_NOTE = re.compile(r"\s*\([^)]*\)")
 
 
@@ -106,6 +107,16 @@ class Session:
         """The names in the last reply's list, in order ("how do I do the first one?")."""
         self._listed_from: str | None = state.get("listed_from") if state else None
         """The exercise that list was about (its easier and harder versions are its own)."""
+        frame = state.get("item_frame") if state else None
+        self._item_frame: tuple[str, str] | None = (
+            (frame[0], frame[1])
+            if isinstance(frame, list)
+            and len(frame) == 2
+            and all(isinstance(f, str) for f in frame)
+            else None
+        )
+        """The question last asked about an item of the list, as the words before and after
+        it: "and the last one?" after "how do I do the first one?" asks it again."""
         self._said: tuple[str, ...] = _signals(coach, state.get("said")) if state else ()
         """The screen's signal categories in the user's last message about themselves ("my
         calf is sore"), for a follow-up that refers back to it ("it's swollen and hot")."""
@@ -208,6 +219,7 @@ class Session:
             shown = self._list_of(reply)
             if shown or not used:
                 self._listed, self._listed_from = shown, reply.exercise
+                self._item_frame = None  # (a question about the items of that list)
             self.last_reply = reply
             return reply
 
@@ -220,6 +232,7 @@ class Session:
 
         self._context = Context()
         self._offered = self._candidates = self._listed = self._said = ()
+        self._item_frame = None
         self._listed_from = self._explored = None
         reply = Reply(
             self.coach.messages["reset"],
@@ -280,13 +293,18 @@ class Session:
             return None, None
         name = self._listed[place]
         left = tuple(content_words(f"{text[: match.start()]} {text[match.end() :]}"))
-        # "the first one?" alone asks what it is; "how do I do the first one?" asks that.
-        frame = "what is the {}?" if self.coach.only_filler(left) else None
+        # "the first one?" alone asks what it is; "how do I do the first one?" asks that, and
+        # "and the last one?" straight after asks it again.
+        frame = (text[: match.start()], text[match.end() :])
+        if not self.coach.only_filler(left):
+            self._item_frame = frame
+        elif self._item_frame is not None and _AND_WHAT.match(text):
+            frame = self._item_frame
+        else:
+            frame = ("what is the ", "?")
 
         def said_with(spoken: str) -> str:
-            if frame is not None:
-                return frame.format(spoken)
-            return f"{text[: match.start()]}{spoken}{text[match.end() :]}"
+            return f"{frame[0]}{spoken}{frame[1]}"
 
         exercise = self._named(name)
         if exercise is not None:
@@ -489,6 +507,7 @@ class Session:
                 "candidates": list(self._candidates),
                 "listed": list(self._listed),
                 "listed_from": self._listed_from,
+                "item_frame": list(self._item_frame) if self._item_frame else None,
                 "said": list(self._said),
                 "explored": self._explored,
             }

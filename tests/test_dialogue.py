@@ -584,8 +584,10 @@ def test_the_first_or_last_one_is_an_item_of_the_list_just_shown(coach: Coach) -
     session.ask("what's best for hamstrings?")
     first = session.ask("how do i do the first one?")
     assert (first.intent, first.exercise) == ("how_to", "iso-ham-raise")
-    # Alone, it asks what the item is.
-    assert session.ask("and the second one?").intent == "overview"
+    # "and ..." asks the same of another item; alone, it asks what the item is.
+    second = session.ask("and the second one?")
+    assert (second.intent, second.exercise) == ("how_to", "prone-hip-extension")
+    assert session.ask("the third one?").intent == "overview"
 
 
 def test_a_listed_version_is_described_before_the_answer_about_its_exercise(
@@ -691,3 +693,15 @@ def test_a_saved_session_steps_on_from_where_it_was(coach: Coach) -> None:
     session.ask("nordics are too hard")
     resumed = coach.session(json.loads(json.dumps(session.to_dict())))
     assert resumed.ask("still too hard").exercise == "slider-hamstring-curl"
+
+
+def test_the_question_about_a_list_item_survives_the_state_round_trip(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("what are easier versions of the nordic")
+    session.ask("how do i do the first one")
+    state = json.loads(json.dumps(session.to_dict()))
+    assert state["item_frame"] == ["how do i do ", ""]
+    resumed = coach.session(state)
+    assert resumed.ask("and the last one?").intent == "how_to"
+    state["item_frame"] = 5  # a state from elsewhere: ignored, not an error
+    assert coach.session(state).ask("and the last one?").intent == "overview"
