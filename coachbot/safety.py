@@ -227,6 +227,15 @@ def _own_before(text: Sequence[str], start: int, end: int) -> bool:
     ) or (end > start and text[end - 1] == "my")
 
 
+def _claimed_before(text: Sequence[str], lo: int, start: int) -> bool:
+    """Whether the sentence up to a symptom at ``start`` already makes it the user's: an "i"
+    or "me" in it, or "my" right before the symptom ("my throat is closing")."""
+    return (start > lo and text[start - 1] == "my") or any(
+        word in _SELF and not (word == "me" and i > lo and text[i - 1] in _PLACE)
+        for i, word in enumerate(text[lo:start], lo)
+    )
+
+
 _SELF = frozenset({"i", "me", "myself"})
 _PLACE = frozenset({"to", "beside", "near", "behind", "by", "from", "at", "with", "past"})
 
@@ -745,9 +754,15 @@ class SafetyScreen:
             return "hypothetical"
         # "my mate collapsed" is someone else's; "my mate says I went grey and collapsed" and
         # "he said it's just doms but my pee is dark" are the user's own.
+        # A person named after it takes it over only if nothing before it made it the user's:
+        # "i collapsed and my mate called an ambulance" is the user's, "collapsed at the gym,
+        # my client" is not.
+        claimed = _claimed_before(text, lo, start)
         if any(
-            b <= hi and not (b <= start and _own_before(text, b, start))
-            for _, b in near(cues.third_party)
+            b <= hi
+            and not (b <= start and _own_before(text, b, start))
+            and not (a >= end and claimed)
+            for a, b in near(cues.third_party)
         ):
             # "my dad had a heart attack 10 years ago and now does bridges with me": someone
             # else's, and over; a "now" in another clause is about them today, not it.

@@ -628,3 +628,20 @@ def test_a_negation_that_shares_a_word_with_the_symptom_is_part_of_it(coach: Coa
     # "has not" overlaps the "not" of "baby ... not ... moved": it is the symptom, not a denial.
     flag = coach.screen.screen("the baby hasnt really moved at all today")
     assert flag is not None and flag.category == "pregnancy_warning"
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("i collapsed and my mate called an ambulance", "current"),
+        ("my pee is dark brown after the nordics my coach made me do", "current"),
+        ("my chest is crushing and my friend says its nothing", "current"),
+        ("collapsed at the gym, it was my client", "third_party"),
+        ("chest pain after hip thrusts, its my wife", "third_party"),
+    ],
+)
+def test_a_person_named_after_the_symptom_takes_it_over_only_if_it_was_nobodys(
+    coach: Coach, text: str, context: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.severity, flag.context) == ("emergency", context)
