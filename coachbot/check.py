@@ -37,7 +37,24 @@ def check(
     problems += _examples_match_their_intent(coach, intents_dir)
     problems += _nothing_benign_trips_the_screen(coach, intents_dir)
     problems += _every_trigger_escalates(coach, knowledge_dir / "safety.yaml")
+    problems += _setups_are_known(coach, intents_dir / "_messages.yaml")
     return problems
+
+
+def _setups_are_known(coach: Coach, messages_file: Path) -> list[DataError]:
+    """The setups ``unsuited_follow_ups`` names are those general.yaml can find in a message
+    (a misspelt one would never match, and the follow-up would be offered after all)."""
+    known = coach.general.equipment_phrases
+    return [
+        DataError(
+            display_path(messages_file),
+            None,
+            f"unsuited_follow_ups.{setup}",
+            f"unknown setup (general.yaml's equipment_phrases has: {', '.join(known)})",
+        )
+        for setup in coach.unsuited_setups
+        if setup not in known
+    ]
 
 
 def _render_all(coach: Coach) -> list[DataError]:

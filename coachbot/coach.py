@@ -325,6 +325,8 @@ class Coach:
         self.suggestions: Mapping[str, tuple[str, ...]] = files.suggestions
         self.follow_ups: Mapping[str, tuple[str, ...]] = files.follow_ups
         self._unsuited = files.unsuited
+        self.unsuited_setups = tuple(files.unsuited)
+        """The setups after which some follow-ups are not offered (``_messages.yaml``)."""
         self.suggestion_sets: Mapping[str, tuple[str, ...]] = files.suggestion_sets
         # Built here, not on first use, so two threads can never each make their own.
         self._responder = Responder(self, store)
@@ -598,7 +600,7 @@ class Coach:
         ):
             # "that didn't answer my question", "huh?": say so and offer ways on, rather than
             # read it as a new question.
-            suggestions = self._suggest(context.intent, context.exercise)
+            suggestions = self._suggest(context.intent, context.exercise, context.profile.equipment)
             reply = Reply(
                 self.messages["repair"], exercise=context.exercise, suggestions=suggestions
             )
@@ -1092,15 +1094,9 @@ class Coach:
         if other is None and context.other is not None and now is not None and now in pair:
             # The pair stays while the talk is about one of them ("and the other one?").
             other = next(e for e in pair if e != now)
-        elif (
-            other is None
-            and context.other is None
-            and exercise is not None
-            and context.exercise not in (None, exercise)
-        ):
+        elif other is None and exercise is not None and context.exercise not in (None, exercise):
             # "how do I do a nordic?", "what about the ghr?": the one before is the other one
-            # ("which is better?", "and the other one?"); a pair already talked of is not
-            # swapped for a new one this way.
+            # ("which is better?", "and the other one?"), also when the talk moves on again.
             other = context.exercise
         after = Context(
             exercise=now,

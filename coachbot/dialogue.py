@@ -88,6 +88,8 @@ _LISTED = re.compile(
 """"the first one", "the last exercise", "the second?": an item of the list just shown."""
 _PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3}
 _PLACES |= {"4th": 3, "fifth": 4, "5th": 4, "last": -1}
+MAX_FRAME = 300
+"""The longest question about a list item kept to ask again ("and the last one?")."""
 _AND_WHAT = re.compile(r"^\s*(?:and|what about|how about|ok and|and what about)\b", re.IGNORECASE)
 _LEVEL_NOTE = re.compile(r"\s*\([^)]*\)")
 
@@ -109,11 +111,7 @@ class Session:
         """The exercise that list was about (its easier and harder versions are its own)."""
         frame = state.get("item_frame") if state else None
         self._item_frame: tuple[str, str] | None = (
-            (frame[0], frame[1])
-            if isinstance(frame, list)
-            and len(frame) == 2
-            and all(isinstance(f, str) for f in frame)
-            else None
+            (frame[0], frame[1]) if frame and self._plain_frame(frame[0], frame[1]) else None
         )
         """The question last asked about an item of the list, as the words before and after
         it: "and the last one?" after "how do I do the first one?" asks it again."""
@@ -128,6 +126,13 @@ class Session:
         self.last_reply: Reply | None = None
         self.last_text: str | None = None
         """The message the last reply answered (a picked option is spelt out here)."""
+
+    def _plain_frame(self, before: str, after: str) -> bool:
+        """Whether a question frame from a saved state can be asked again as the user's own
+        words: short, and with nothing in it for the screen (a state is no way to put a
+        symptom in the user's mouth)."""
+        joined = f"{before} {after}"
+        return len(joined) <= MAX_FRAME and not self.coach.screen.assess(joined).hits
 
     @property
     def context(self) -> Context:
@@ -297,7 +302,7 @@ class Session:
         # "and the last one?" straight after asks it again.
         frame = (text[: match.start()], text[match.end() :])
         if not self.coach.only_filler(left):
-            self._item_frame = frame
+            self._item_frame = frame if len(text) <= MAX_FRAME else None
         elif self._item_frame is not None and _AND_WHAT.match(text):
             frame = self._item_frame
         else:
@@ -524,8 +529,10 @@ def _check_state_types(state: Mapping[str, Any]) -> None:
     for key in ("exercise", "intent", "pending", "other", "listed_from", "explored"):
         if state.get(key) is not None and not isinstance(state[key], str):
             raise TypeError(f"{key} must be a string or null")
-    for key in ("flagged", "offered", "candidates", "asked", "listed", "said"):
+    for key in ("flagged", "offered", "candidates", "asked", "listed", "said", "item_frame"):
         _strings(state.get(key), key)
+    if state.get("item_frame") is not None and len(state["item_frame"]) != 2:
+        raise TypeError("item_frame must be two strings (the words before and after an item)")
     profile = state.get("profile")
     if profile is None:
         return

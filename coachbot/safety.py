@@ -194,6 +194,8 @@ _REVERSING = frozenset(
 "is rhabdo possible from nordics cos my pee has gone dark")."""
 _PRESENT = frozenset({"is", "are", "am", "been", "feels", "looks", "hurts", "seems", "keeps"})
 """Words that tell a symptom in the present tense ("my calf is swollen")."""
+_HAS = frozenset({"has", "have", "having", "getting"})
+"""With ``_PRESENT``, what tells someone else's symptom as now ("he has crushing chest pain")."""
 _POINTED = frozenset({"this", "these"})
 """Words that point at a symptom that is there ("this chest pain")."""
 _LINKING = frozenset(
@@ -263,6 +265,9 @@ class _Cues:
     claimed: frozenset[int] = frozenset()
     """The clauses that hold a lasting state (or a span asked about)."""
     dated_training: tuple[tuple[int, int], ...] = ()
+    long_ago: tuple[tuple[int, int], ...] = ()
+    """Cues that put an episode well in the past ("years ago", "in 2015", "as a kid"): only
+    these make someone else's episode one that is over."""
     """Current cues that end a question about training ("can I do nordics now?")."""
 
 
@@ -400,6 +405,7 @@ class SafetyScreen:
                 ("first_person", "first_person"),
                 ("training_questions", "training_questions"),
                 ("prevention", "prevention"),
+                ("long_ago", "long_ago"),
             )
         }
         self._kinds = tuple(kinds)
@@ -595,7 +601,8 @@ class SafetyScreen:
         pseudo = spans["pseudo"]
         terminators = frozenset(a for a, _ in spans["terminators"])
         clause: list[int] = []
-        if spans["historical"] or spans["training_questions"]:  # (only those read clauses)
+        if spans["historical"] or spans["training_questions"] or spans["long_ago"]:
+            # (only those read clauses)
             number = 0
             for i, word in enumerate(text):
                 if word in PUNCTUATION or i in terminators:
@@ -605,11 +612,7 @@ class SafetyScreen:
         historical = spans["historical"]
 
         def live(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-            # Not one that shares a word with a match: the "has not" of "the baby has not
-            # really moved" is part of the symptom, as its "not" is.
-            return tuple(
-                (a, b) for a, b in spans if a not in blocked and literal.isdisjoint(range(a, b))
-            )
+            return tuple((a, b) for a, b in spans if a not in blocked)
 
         inside_pseudo = set().union(*(range(a, b) for a, b in pseudo))
 
@@ -655,6 +658,7 @@ class SafetyScreen:
             if clause
             else frozenset(),
             dated_training=unless_pseudo(sorted(dated)),
+            long_ago=unless_pseudo(spans["long_ago"]),
         )
 
     @staticmethod
@@ -666,8 +670,15 @@ class SafetyScreen:
         )
 
     def _context(
-        self, text: Sequence[str], start: int, end: int, cues: _Cues, emergency: bool = False
+        self,
+        text: Sequence[str],
+        start: int,
+        end: int,
+        cues: _Cues,
+        emergency: bool = False,
+        used: frozenset[int] = frozenset(),
     ) -> str:
+        """``used``: the words of the match itself (a negation sharing one is part of it)."""
         lo, hi = self._sentence(text, cues, start, end)
         lo, hi = max(lo, start - CONTEXT_REACH), min(hi, end + CONTEXT_REACH)
 
@@ -682,6 +693,8 @@ class SafetyScreen:
             return any(t in cues.terminators and text[t] in _REVERSING for t in range(a, b))
 
         for a, b in near(cues.negations):
+            if not used.isdisjoint(range(a, b)):
+                continue  # the "has not" of "the baby has not really moved" is the symptom
             before = (
                 b <= start and start - b < NEGATION_REACH and self._clause_ok(text, cues, b, start)
             )
@@ -765,14 +778,35 @@ class SafetyScreen:
             for a, b in near(cues.third_party)
         ):
             # "my dad had a heart attack 10 years ago and now does bridges with me": someone
-            # else's, and over; a "now" in another clause is about them today, not it.
-            over = past and not any(
-                b <= hi and cues.clause[a] in own for a, b in near(cues.current)
+            # else's, and long over (a "now" in another clause is about them today). Anything
+            # less, or told in the present ("he had one years ago and has chest pain"), and
+            # they may need help now.
+            over = (
+                bool(own)  # (clauses are read when a past cue is there)
+                and any(b <= hi and cues.clause[a] in own for a, b in near(cues.long_ago))
+                and not any(
+                    cues.clause[i] in own and (word in _PRESENT or word in _HAS)
+                    for i, word in enumerate(text[lo:hi], lo)
+                )
+                and not any(b <= hi and cues.clause[a] in own for a, b in near(cues.current))
             )
             return THIRD_PARTY_PAST if over else "third_party"
-        if past and not now:
+        if (
+            past
+            and not now
+            and not (emergency and self._now_despite_a_date(text, cues, start, end))
+        ):
             return "historical"
         return "current"
+
+    def _now_despite_a_date(self, text: Sequence[str], cues: _Cues, start: int, end: int) -> bool:
+        """ "my throat is closing, i had a reaction last year": an emergency told in the present
+        beside nothing but a date is happening now; "my chest pain is gone now" is not."""
+        lo, hi = max(0, start - CONTEXT_REACH), min(len(text), end + CONTEXT_REACH)
+        dates = set(cues.long_ago)
+        return all(
+            span in dates for span in cues.historical if lo <= span[0] < hi
+        ) and self._told_as_present(text, cues, start, end)
 
     @staticmethod
     def _told_as_present(text: Sequence[str], cues: _Cues, start: int, end: int) -> bool:
@@ -838,10 +872,15 @@ class SafetyScreen:
                 start,
                 end,
                 self._context(
-                    fixed, start, end, cues, self.categories[category].severity == "emergency"
+                    fixed,
+                    start,
+                    end,
+                    cues,
+                    self.categories[category].severity == "emergency",
+                    used,
                 ),
             )
-            for category, start, end, _ in found
+            for category, start, end, used in found
         )
         return Assessment(hits, self._verdict(hits))
 
@@ -1014,6 +1053,7 @@ SAFETY = schema.Obj(
                 "first_person": _PHRASES,
                 "training_questions": _PHRASES,
                 "prevention": _PHRASES,
+                "long_ago": _PHRASES,
             },
         ),
     },

@@ -260,3 +260,10 @@ def test_an_unsuited_follow_up_must_be_a_known_intent(data: tuple[Path, Path]) -
     assert any(
         "unsuited_follow_ups.no equipment: unknown intent(s): add_lode" in p for p in problems
     )
+
+
+def test_an_unsuited_follow_up_must_name_a_known_setup(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    _replace(intents / "_messages.yaml", "no equipment: [add_load]", "no equipmnet: [add_load]")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any("unsuited_follow_ups.no equipmnet: unknown setup" in p for p in problems), problems

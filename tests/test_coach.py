@@ -571,3 +571,11 @@ def test_no_weight_follow_up_for_someone_without_weights(coach: Coach) -> None:
     session = coach.session()
     session.ask("i train at home with no weights")
     assert add not in session.ask("how do i make glute bridges harder").suggestions
+
+
+def test_the_repeated_answer_keeps_leaving_out_unsuited_follow_ups(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("I train at home without weights")
+    session.ask("how do I make hip thrusts harder?")
+    reply = session.ask("that didn't answer my question")
+    assert "How do I add weight to the hip thrust?" not in reply.suggestions

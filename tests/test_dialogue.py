@@ -11,6 +11,7 @@ import yaml
 
 from coachbot import Coach, Reply
 from coachbot import coach as coach_module
+from coachbot.errors import UsageError
 
 DIALOGUES = Path(__file__).parent / "data" / "dialogues.yaml"
 
@@ -323,7 +324,8 @@ def test_the_pair_is_forgotten_when_the_talk_moves_on(coach: Coach) -> None:
     session = coach.session()
     session.ask("nordic curl vs glute ham raise")
     session.ask("how do i do a hip thrust")
-    assert session.to_dict()["other"] is None
+    # The old pair is gone; the new one is the hip thrust and the exercise before it.
+    assert session.to_dict()["other"] == "nordic-hamstring-curl"
 
 
 def test_a_level_alone_repeats_only_a_question_that_depends_on_it(coach: Coach) -> None:
@@ -703,5 +705,22 @@ def test_the_question_about_a_list_item_survives_the_state_round_trip(coach: Coa
     assert state["item_frame"] == ["how do i do ", ""]
     resumed = coach.session(state)
     assert resumed.ask("and the last one?").intent == "how_to"
-    state["item_frame"] = 5  # a state from elsewhere: ignored, not an error
+    # A state is no way to put words in the user's mouth: a frame the screen would flag, or
+    # a very long one, is dropped; one of the wrong shape is refused like any bad field.
+    state["item_frame"] = ["my chest is crushing, how do i do the ", "?"]
+    reply = coach.session(state).ask("and the last one?")
+    assert reply.red_flag is None and reply.intent == "overview"
+    state["item_frame"] = ["how do i do the " * 100, "?"]
     assert coach.session(state).ask("and the last one?").intent == "overview"
+    for bad in (5, ["only one"], [1, 2]):
+        state["item_frame"] = bad
+        with pytest.raises(UsageError):
+            coach.session(state)
+
+
+def test_the_other_one_follows_each_move_to_another_exercise(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("how do i do a nordic curl")
+    session.ask("what about the glute ham raise?")
+    session.ask("what about hip thrusts?")
+    assert session.ask("and the other one?").exercise == "glute-ham-raise"

@@ -615,7 +615,6 @@ def test_a_severe_allergic_reaction_is_an_emergency_with_the_auto_injector_first
     "text",
     [
         "I have an epipen in my bag just in case",
-        "sore throat and swollen glands, can i still train",
         "i'm allergic to latex bands, which alternatives?",
         "what are the signs of anaphylaxis",
     ],
@@ -645,3 +644,71 @@ def test_a_person_named_after_the_symptom_takes_it_over_only_if_it_was_nobodys(
 ) -> None:
     flag = coach.screen.screen(text)
     assert flag is not None and (flag.severity, flag.context) == ("emergency", context)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad had a heart attack years ago and he has crushing chest pain",
+        "my friend collapsed at uni and is not breathing",
+        "my mate came back from a run and collapsed",
+        "my grandad had a stroke years ago and one side of his face is drooping",
+        "my girlfriend's throat is closing she had a reaction last year",
+        "my mate in uni just collapsed",
+    ],
+)
+def test_someone_elses_emergency_beside_a_past_cue_is_still_an_emergency(
+    coach: Coach, text: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.severity, flag.context) == ("emergency", "third_party")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I'm in uni and just collapsed", "my throat is closing i had a reaction last year"],
+)
+def test_an_emergency_told_now_beside_a_date_is_current(coach: Coach, text: str) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.severity, flag.context) == ("emergency", "current")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my chest is not painful and feels normal",
+        "my throat is not swollen and feels normal",
+        "my calf is not swollen and feels better today",
+    ],
+)
+def test_a_negation_another_match_uses_still_denies_the_symptom(coach: Coach, text: str) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is None or flag.severity == "see_professional"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my chest is sore from push ups and feels tight and heavy",
+        "my chest is sore from push ups and now its crushing and going down my arm",
+        "my tongue and glands swollen after a bee sting",
+    ],
+)
+def test_soreness_talk_beside_a_real_symptom_hides_nothing(coach: Coach, text: str) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and flag.severity == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do i have to hold on to something for bulgarian split squats?",
+        "my bowel movements have slowed down",
+        "the gym toilet was dark and dirty",
+        "my hands are shaking on the floor press",
+        "listening to pop music while doing hip thrusts makes them easier",
+        "popped to the shops for protein, back to finish my sets",
+    ],
+)
+def test_everyday_words_near_the_new_wordings_do_not_escalate(coach: Coach, text: str) -> None:
+    assert coach.screen.screen(text) is None
