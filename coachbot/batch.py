@@ -845,7 +845,7 @@ def defused(cell: str) -> str:
     (=HYPERLINK(...) in a survey answer would run when a coach opens the file), so it gets a
     leading apostrophe, which they read as "text". Plain numbers ("-5") are left alone."""
     lead = cell.lstrip(" \u00a0")[:1]
-    if lead in _FORMULA_LEADS and lead and not _NUMBER.fullmatch(cell.strip()):
+    if lead in _FORMULA_LEADS and not _NUMBER.fullmatch(cell.strip()):
         return "'" + cell
     return cell
 

@@ -52,7 +52,7 @@ def _setups_are_known(coach: Coach, messages_file: Path) -> list[DataError]:
             f"unsuited_follow_ups.{setup}",
             f"unknown setup (general.yaml's equipment_phrases has: {', '.join(known)})",
         )
-        for setup in coach.unsuited_setups
+        for setup in coach.unsuited_follow_ups
         if setup not in known
     ]
 

@@ -324,9 +324,8 @@ class Coach:
         )
         self.suggestions: Mapping[str, tuple[str, ...]] = files.suggestions
         self.follow_ups: Mapping[str, tuple[str, ...]] = files.follow_ups
-        self._unsuited = files.unsuited
-        self.unsuited_setups = tuple(files.unsuited)
-        """The setups after which some follow-ups are not offered (``_messages.yaml``)."""
+        self.unsuited_follow_ups: Mapping[str, frozenset[str]] = files.unsuited
+        """Setup -> the follow-ups not offered after the user told of it (``_messages.yaml``)."""
         self.suggestion_sets: Mapping[str, tuple[str, ...]] = files.suggestion_sets
         # Built here, not on first use, so two threads can never each make their own.
         self._responder = Responder(self, store)
@@ -1298,7 +1297,7 @@ class Coach:
     def _suggestions_for(
         self, intent: str, exercise: str | None, kit: tuple[str, ...]
     ) -> tuple[str, ...]:
-        unsuited = frozenset().union(*(self._unsuited.get(k, ()) for k in kit))
+        unsuited = frozenset().union(*(self.unsuited_follow_ups.get(k, ()) for k in kit))
         out = []
         for follow in self.follow_ups.get(intent, self.follow_ups.get("none", ())):
             if follow in unsuited:

@@ -90,7 +90,7 @@ _PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "f
 _PLACES |= {"4th": 3, "fifth": 4, "5th": 4, "last": -1}
 MAX_FRAME = 300
 """The longest question about a list item kept to ask again ("and the last one?")."""
-_AND_WHAT = re.compile(r"^\s*(?:and|what about|how about|ok and|and what about)\b", re.IGNORECASE)
+_AND_WHAT = re.compile(r"^\s*(?:ok\s+)?(?:and|what about|how about)\b", re.IGNORECASE)
 _LEVEL_NOTE = re.compile(r"\s*\([^)]*\)")
 
 

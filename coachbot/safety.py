@@ -195,7 +195,7 @@ _REVERSING = frozenset(
 _PRESENT = frozenset({"is", "are", "am", "been", "feels", "looks", "hurts", "seems", "keeps"})
 """Words that tell a symptom in the present tense ("my calf is swollen")."""
 _HAS = frozenset({"has", "have", "having", "getting"})
-"""With ``_PRESENT``, what tells someone else's symptom as now ("he has crushing chest pain")."""
+"""Besides ``_PRESENT``, what tells someone else's symptom as now ("he has chest pain")."""
 _POINTED = frozenset({"this", "these"})
 """Words that point at a symptom that is there ("this chest pain")."""
 _LINKING = frozenset(
@@ -752,9 +752,13 @@ class SafetyScreen:
         # with a lasting state dates that state, not the symptoms beside it. Nor does one in
         # another clause date a symptom told in the present ("I tore my hamstring last year
         # and my calf is swollen").
-        told_now = bool(own) and any(
-            cues.clause[i] in own and word in _PRESENT for i, word in enumerate(text[lo:hi], lo)
+        # The words of the symptom's own clause (clauses are read when a past cue is there).
+        said_now = (
+            {word for i, word in enumerate(text[lo:hi], lo) if cues.clause[i] in own}
+            if own
+            else set()
         )
+        told_now = not _PRESENT.isdisjoint(said_now)
         past = any(
             b <= hi
             and (cues.clause[a] in own or (cues.clause[a] not in cues.claimed and not told_now))
@@ -770,43 +774,37 @@ class SafetyScreen:
         # A person named after it takes it over only if nothing before it made it the user's:
         # "i collapsed and my mate called an ambulance" is the user's, "collapsed at the gym,
         # my client" is not.
-        claimed = _claimed_before(text, lo, start)
+        others = near(cues.third_party)
+        claimed = bool(others) and _claimed_before(text, lo, start)
         if any(
             b <= hi
             and not (b <= start and _own_before(text, b, start))
             and not (a >= end and claimed)
-            for a, b in near(cues.third_party)
+            for a, b in others
         ):
             # "my dad had a heart attack 10 years ago and now does bridges with me": someone
             # else's, and long over (a "now" in another clause is about them today). Anything
             # less, or told in the present ("he had one years ago and has chest pain"), and
             # they may need help now.
             over = (
-                bool(own)  # (clauses are read when a past cue is there)
-                and any(b <= hi and cues.clause[a] in own for a, b in near(cues.long_ago))
-                and not any(
-                    cues.clause[i] in own and (word in _PRESENT or word in _HAS)
-                    for i, word in enumerate(text[lo:hi], lo)
-                )
+                any(b <= hi and cues.clause[a] in own for a, b in near(cues.long_ago))
+                and not told_now
+                and _HAS.isdisjoint(said_now)
                 and not any(b <= hi and cues.clause[a] in own for a, b in near(cues.current))
             )
             return THIRD_PARTY_PAST if over else "third_party"
-        if (
-            past
-            and not now
-            and not (emergency and self._now_despite_a_date(text, cues, start, end))
-        ):
+        if past and not now:
+            # "my throat is closing, i had a reaction last year": an emergency told in the
+            # present beside nothing but a date is happening now ("my chest pain is gone now"
+            # is not).
+            if (
+                emergency
+                and set(near(cues.historical)) <= set(near(cues.long_ago))
+                and self._told_as_present(text, cues, start, end)
+            ):
+                return "current"
             return "historical"
         return "current"
-
-    def _now_despite_a_date(self, text: Sequence[str], cues: _Cues, start: int, end: int) -> bool:
-        """ "my throat is closing, i had a reaction last year": an emergency told in the present
-        beside nothing but a date is happening now; "my chest pain is gone now" is not."""
-        lo, hi = max(0, start - CONTEXT_REACH), min(len(text), end + CONTEXT_REACH)
-        dates = set(cues.long_ago)
-        return all(
-            span in dates for span in cues.historical if lo <= span[0] < hi
-        ) and self._told_as_present(text, cues, start, end)
 
     @staticmethod
     def _told_as_present(text: Sequence[str], cues: _Cues, start: int, end: int) -> bool:
