@@ -27,7 +27,7 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,9 @@ longer than that is a pasted log, and reading all of it for every symptom in it 
 the square of its length)."""
 TYPO_MIN_SCORE = 85.0
 TYPO_MIN_LENGTH = 5
+ASIDE_MAX = 15
+"""How many words an aside between two commas may have and still be read past ("my pee,
+which I only noticed this morning, is dark brown" is also read as "my pee is dark brown")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +341,25 @@ def _match(
         if found is not None:
             return found
     return _match(tokens, text, t + 1, i, used) if token.optional else None
+
+
+def _without_asides(text: Sequence[str]) -> list[int] | None:
+    """The positions of the words left when every aside (``, a few words ,``) is taken out,
+    or None when there is none."""
+    commas = [i for i, word in enumerate(text) if word == ","]
+    dropped: set[int] = set()
+    for a, b in zip(commas, commas[1:], strict=False):
+        inside = text[a + 1 : b]
+        if (
+            inside
+            and len(inside) <= ASIDE_MAX
+            and PUNCTUATION.isdisjoint(inside)
+            and b + 1 < len(text)
+        ):
+            dropped.update(range(a, b + 1))
+    if not dropped:
+        return None
+    return [i for i in range(len(text)) if i not in dropped]
 
 
 class SafetyScreen:
@@ -837,6 +859,27 @@ class SafetyScreen:
         fixed = self._correct_all(words(text[:MAX_CHARS]))
         if len(text) > MAX_CHARS:
             fixed += words(text[MAX_CHARS:])
+        assessment = self._assess(fixed)
+        if "," not in fixed:
+            return assessment
+        # An aside can part a symptom from what it is about ("my chest, right in the middle,
+        # has this crushing weight"), and a gap never crosses a comma: the message is read
+        # once more without its asides, for the symptoms only that reading finds.
+        kept = _without_asides(fixed)
+        if kept is None:
+            return assessment
+        seen = {h.category for h in assessment.hits}
+        found = tuple(
+            replace(h, start=kept[h.start], end=kept[h.end - 1] + 1)
+            for h in self._assess(tuple(fixed[i] for i in kept)).hits
+            if h.category not in seen
+        )
+        if not found:
+            return assessment
+        hits = (*assessment.hits, *found)
+        return Assessment(hits, self._verdict(hits))
+
+    def _assess(self, fixed: tuple[str, ...]) -> Assessment:
         found = self._find(fixed)
         if not found:
             return Assessment((), None)  # most messages: no trigger, no context to work out

@@ -12,6 +12,7 @@ import yaml
 
 from coachbot import Coach
 from coachbot.models import SEVERITIES
+from coachbot.normalize import words
 
 DATA = Path(__file__).resolve().parent / "data"
 CONTEXT_KINDS = ("negated", "hypothetical", "historical", "third_party")
@@ -712,3 +713,67 @@ def test_soreness_talk_beside_a_real_symptom_hides_nothing(coach: Coach, text: s
 )
 def test_everyday_words_near_the_new_wordings_do_not_escalate(coach: Coach, text: str) -> None:
     assert coach.screen.screen(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "my pee, which i only noticed after the second set of nordics this morning, "
+            "is dark brown",
+            "rhabdomyolysis",
+        ),
+        (
+            "my chest, right in the middle behind the breastbone, has had this heavy "
+            "crushing weight for 20 minutes",
+            "chest_pain",
+        ),
+        # A negation inside the aside is about something else and denies nothing.
+        ("my chest, which was not bothering me before, now has a crushing weight", "chest_pain"),
+    ],
+)
+def test_an_aside_between_commas_does_not_part_a_symptom_from_its_place(
+    coach: Coach, text: str, category: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and flag.severity == "emergency" and flag.category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my pee, thankfully, is a normal colour",
+        "i did nordics, bridges, and hip thrusts and felt great",
+        "my hamstrings, after all those nordics, feel worked",
+    ],
+)
+def test_reading_past_asides_raises_no_false_alarm(coach: Coach, text: str) -> None:
+    assert coach.screen.screen(text) is None
+
+
+def test_an_asides_own_date_still_dates_a_symptom_found_without_it(coach: Coach) -> None:
+    # The symptom is found in both readings, so the reading that keeps the date decides.
+    flag = coach.screen.screen("ages ago, like 2015, i collapsed playing squash")
+    assert flag is not None and flag.context == "historical"
+
+
+def test_hits_found_past_an_aside_point_at_the_words_of_the_message(coach: Coach) -> None:
+    text = "my pee, which i noticed after nordics, is dark brown"
+    said = words(text)
+    hits = [h for h in coach.screen.assess(text).hits if h.category == "rhabdomyolysis"]
+    assert hits and said[hits[0].start] == "pee" and said[hits[0].end - 1] == "dark"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my left calf has been getting tighter every day since the long flight home last "
+        "week and now it is swollen and warm",
+        "my calf, the one i tweaked on the flight back from spain, is swollen and red and hot",
+    ],
+)
+def test_a_calf_told_of_as_swollen_and_warm_far_apart_is_a_possible_clot(
+    coach: Coach, text: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and flag.category == "leg_clot" and flag.severity == "urgent"
