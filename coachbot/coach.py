@@ -125,6 +125,9 @@ class Context:
     asked: tuple[str, ...] = ()
     """The conditions the last injury question named: "and for hip thrusts?" after "is the
     ghr ok with bad knees?" is about knees too."""
+    shown: tuple[str, ...] = ()
+    """The exercises of the list the last reply showed: "how many sets?" right after it asks
+    which of those."""
 
 
 _NO_MEMORY = Context()
@@ -741,7 +744,7 @@ class Coach:
                 )
                 candidates = ambiguous.exercises
             else:
-                candidates = self._likely_exercises()
+                candidates = self._likely_exercises(context)
                 names = [self.exercises[i].name for i in candidates]
                 text = render.fill(
                     self.messages["which_exercise"], names=render.join_names(names, "or")
@@ -1254,10 +1257,17 @@ class Coach:
         key = "see_professional" if flag.severity == "see_professional" else "red_flag"
         return self.suggestion_sets.get(key, ())
 
-    def _likely_exercises(self) -> tuple[str, ...]:
-        """The exercises people ask about most, offered when a question names none."""
+    def _likely_exercises(self, context: Context) -> tuple[str, ...]:
+        """The exercises offered when a question names none: those of the list just shown,
+        else the ones people ask about most, leaving out those that need special kit when
+        the user has told of their setup ("no equipment": no glute ham machine)."""
+        shown = [i for i in context.shown if i in self.exercises]
+        if shown:
+            return tuple(shown[:4])
         preferred = self.general.suggested_exercises
         ids = [i for i in preferred if i in self.exercises] or [e.id for e in self._by_name]
+        if context.profile.equipment:
+            ids = [i for i in ids if self.exercises[i].equipment.household is not False] or ids
         return tuple(ids[:4])
 
     # -- wording helpers --------------------------------------------------------------------

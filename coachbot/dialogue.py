@@ -180,6 +180,9 @@ class Session:
                 turn = replace(turn, assessment=assessment)
             exploring = self._other_level(text, turn)
             context = self._remember_profile(text, turn, self._context, exploring)
+            # "how many sets?" right after a list of exercises asks which of those.
+            shown = tuple(i for i in map(self._named, self._listed) if i is not None)
+            context = replace(context, shown=shown)
             # "what about glute bridges?" right after "and for advanced?": still advanced.
             carried = (
                 self._explored is not None

@@ -724,3 +724,25 @@ def test_the_other_one_follows_each_move_to_another_exercise(coach: Coach) -> No
     session.ask("what about the glute ham raise?")
     session.ask("what about hip thrusts?")
     assert session.ask("and the other one?").exercise == "glute-ham-raise"
+
+
+def test_which_exercise_offers_the_exercises_of_the_list_just_shown(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("i'm a beginner with no equipment")
+    listed = session.ask("what should i do for hamstrings")
+    asked = session.ask("how many sets")
+    assert asked.intent == "sets_reps" and asked.exercise is None
+    assert asked.candidates and all(
+        coach.exercises[i].name in listed.text for i in asked.candidates
+    )
+    second = asked.candidates[1]
+    answer = session.ask("the second one")
+    assert answer.intent == "sets_reps" and answer.exercise == second
+
+
+def test_which_exercise_leaves_out_machines_for_someone_without_kit(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("i have no equipment")
+    asked = session.ask("how many sets?")
+    assert asked.candidates and "glute-ham-raise" not in asked.candidates
+    assert "glute-ham-raise" in coach.session().ask("how many sets?").candidates
