@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -343,23 +343,57 @@ def _match(
     return _match(tokens, text, t + 1, i, used) if token.optional else None
 
 
-def _without_asides(text: Sequence[str]) -> list[int] | None:
-    """The positions of the words left when every aside (``, a few words ,``) is taken out,
-    or None when there is none."""
+_TELLING = ("historical", "long_ago", "hypothetical", "prevention", "resolved")
+"""The context phrases that make an aside part of what it is said of ("back in 2019")."""
+ASIDE_OPENERS = frozenset(
+    {"which", "who", "whose", "where", "when", "that", "right", "just", "especially", "the"}
+    | {"he", "she", "they", "i", "after", "since", "like", "from", "on", "in", "at", "around"}
+)
+"""First words of an aside ("which i only noticed", "right in the middle", "the one i
+tweaked"); a list item ("shoulders and triceps") or a filler ("honestly") is no aside."""
+
+
+def _asides(text: Sequence[str], telling: Callable[[int, int], bool]) -> dict[int, int]:
+    """The asides of a message: second comma by first comma (word positions). A few words
+    that open like one ("which ...", "right in ...") or that date or frame something ("back
+    in 2019") are an aside."""
     commas = [i for i, word in enumerate(text) if word == ","]
-    dropped: set[int] = set()
+    found: dict[int, int] = {}
     for a, b in zip(commas, commas[1:], strict=False):
         inside = text[a + 1 : b]
         if (
             inside
+            and (inside[0] in ASIDE_OPENERS or telling(a, b))
             and len(inside) <= ASIDE_MAX
             and PUNCTUATION.isdisjoint(inside)
             and b + 1 < len(text)
         ):
-            dropped.update(range(a, b + 1))
-    if not dropped:
-        return None
-    return [i for i in range(len(text)) if i not in dropped]
+            found[a] = b
+    return found
+
+
+def _past_asides(
+    text: Sequence[str], asides: Mapping[int, int], telling: Callable[[int, int], bool]
+) -> list[int]:
+    """The word positions of ``text`` read past its asides: an aside is left out, or, when
+    it dates or frames what it is said of (``telling``: "my chest, back in 2019, had ..."),
+    put at the start of its clause ("back in 2019 my chest had ..."), where its cues still
+    count."""
+    order: list[int] = []
+    clause = 0  # where the clause being read starts in ``order``
+    i = 0
+    while i < len(text):
+        b = asides.get(i)
+        if b is not None:
+            if telling(i, b):
+                order[clause:clause] = range(i + 1, b)
+            i = b if b in asides else b + 1  # two asides in a row share a comma
+            continue
+        order.append(i)
+        if text[i] in PUNCTUATION:
+            clause = len(order)
+        i += 1
+    return order
 
 
 class SafetyScreen:
@@ -860,20 +894,28 @@ class SafetyScreen:
         if len(text) > MAX_CHARS:
             fixed += words(text[MAX_CHARS:])
         assessment = self._assess(fixed)
-        if "," not in fixed:
-            return assessment
         # An aside can part a symptom from what it is about ("my chest, right in the middle,
         # has this crushing weight"), and a gap never crosses a comma: the message is read
-        # once more without its asides, for the symptoms only that reading finds.
-        kept = _without_asides(fixed)
-        if kept is None:
+        # once more past its asides, for the symptoms only that reading finds. (A pasted
+        # essay is read once.)
+        if len(text) > MAX_CHARS or fixed.count(",") < 2:
             return assessment
-        seen = {h.category for h in assessment.hits}
-        found = tuple(
-            replace(h, start=kept[h.start], end=kept[h.end - 1] + 1)
-            for h in self._assess(tuple(fixed[i] for i in kept)).hits
-            if h.category not in seen
-        )
+        spans = self._occurrences(fixed)
+        cues = [span for kind in _TELLING for span in spans[kind]]
+
+        def telling(a: int, b: int) -> bool:
+            return any(a < s and e <= b for s, e in cues)
+
+        asides = _asides(fixed, telling)
+        if not asides:
+            return assessment
+        order = _past_asides(fixed, asides, telling)
+        live = {h.category for h in assessment.hits if h.context in REPORTED}
+        found = []
+        for h in self._assess(tuple(fixed[i] for i in order)).hits:
+            if h.category not in live and h.context in REPORTED:
+                where = [order[i] for i in range(h.start, h.end)]
+                found.append(replace(h, start=min(where), end=max(where) + 1))
         if not found:
             return assessment
         hits = (*assessment.hits, *found)

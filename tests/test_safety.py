@@ -730,6 +730,23 @@ def test_everyday_words_near_the_new_wordings_do_not_escalate(coach: Coach, text
         ),
         # A negation inside the aside is about something else and denies nothing.
         ("my chest, which was not bothering me before, now has a crushing weight", "chest_pain"),
+        # A comma before the subject ("hi, ...") does not make the subject an aside.
+        ("hi, my pee, which i noticed today, is dark brown", "rhabdomyolysis"),
+        (
+            "yesterday, after nordics, my pee, which i noticed this morning, is dark",
+            "rhabdomyolysis",
+        ),
+        # Two asides in a row.
+        (
+            "my chest, right in the middle, the worst i have felt, has a crushing weight",
+            "chest_pain",
+        ),
+        # The same category only asked about or denied elsewhere hides nothing.
+        ("what is chest pain a sign of? my chest, right in the middle, is crushing", "chest_pain"),
+        (
+            "i do not have dark pee normally, but my pee, since this morning, is dark",
+            "rhabdomyolysis",
+        ),
     ],
 )
 def test_an_aside_between_commas_does_not_part_a_symptom_from_its_place(
@@ -745,16 +762,35 @@ def test_an_aside_between_commas_does_not_part_a_symptom_from_its_place(
         "my pee, thankfully, is a normal colour",
         "i did nordics, bridges, and hip thrusts and felt great",
         "my hamstrings, after all those nordics, feel worked",
+        # A list or a filler between commas is no aside.
+        "my chest, shoulders and triceps, are so tight after push day",
+        "chest, shoulders, triceps, crushing it today",
+        "my chest, back, arms, feel crushed after that session",
+        "i could not, for the life of me, breathe through my nose on the run",
+        "i can not, honestly, walk properly after leg day",
     ],
 )
 def test_reading_past_asides_raises_no_false_alarm(coach: Coach, text: str) -> None:
     assert coach.screen.screen(text) is None
 
 
-def test_an_asides_own_date_still_dates_a_symptom_found_without_it(coach: Coach) -> None:
-    # The symptom is found in both readings, so the reading that keeps the date decides.
-    flag = coach.screen.screen("ages ago, like 2015, i collapsed playing squash")
-    assert flag is not None and flag.context == "historical"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ages ago, like 2015, i collapsed playing squash",
+        # An aside that dates what it is said of is read first, where its date still counts.
+        "my chest, back in 2019, had a heavy crushing weight for an hour",
+        "my pee, when i was a kid, was dark brown once",
+        "my chest, years ago, felt crushing for an hour",
+    ],
+)
+def test_an_asides_own_date_still_dates_the_symptom(coach: Coach, text: str) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and flag.context == "historical" and flag.severity == "urgent"
+
+
+def test_an_asides_question_frame_still_frames_it(coach: Coach) -> None:
+    assert coach.screen.screen("my pee, if i overdo nordics, could it go dark brown") is None
 
 
 def test_hits_found_past_an_aside_point_at_the_words_of_the_message(coach: Coach) -> None:
