@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from coachbot import Coach
-from coachbot.models import SEVERITIES
+from coachbot.models import SEVERITIES, RedFlag
 from coachbot.normalize import words
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -813,3 +813,22 @@ def test_a_calf_told_of_as_swollen_and_warm_far_apart_is_a_possible_clot(
 ) -> None:
     flag = coach.screen.screen(text)
     assert flag is not None and flag.category == "leg_clot" and flag.severity == "urgent"
+
+
+def test_every_emergency_tells_a_bystander_to_call_emergency_services(coach: Coach) -> None:
+    screen = coach.screen
+    for category in screen.categories.values():
+        if category.severity == "emergency":
+            for context in ("current", "third_party"):
+                advice = screen.advice(RedFlag("emergency", category.id, category.label, context))
+                assert "emergency services" in advice, (category.id, context)
+
+
+def test_a_hypo_with_confusion_is_an_emergency_and_its_reply_puts_sugar_first(
+    coach: Coach,
+) -> None:
+    reply = coach.ask("im type 1 and feel really shaky and confused after nordics")
+    assert reply.red_flag is not None and reply.red_flag.category == "severe_hypo"
+    assert reply.red_flag.severity == "emergency" and reply.text.startswith("If you can swallow")
+    flag = coach.screen.screen("type 1, a bit shaky after nordics, sugar went low")
+    assert flag is not None and flag.category == "low_blood_sugar" and flag.severity == "urgent"
