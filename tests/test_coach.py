@@ -584,3 +584,16 @@ def test_the_repeated_answer_keeps_leaving_out_unsuited_follow_ups(coach: Coach)
     session.ask("how do I make hip thrusts harder?")
     reply = session.ask("that didn't answer my question")
     assert "How do I add weight to the hip thrust?" not in reply.suggestions
+
+
+def test_breathing_is_answered_with_a_caution_for_blood_pressure_and_pregnancy(
+    coach: Coach,
+) -> None:
+    reply = coach.ask("should i hold my breath on nordics")
+    assert reply.intent == "breathing" and reply.exercise == "nordic-hamstring-curl"
+    assert "high blood pressure" in reply.text and "pregnancy" in reply.text
+    general = coach.ask("how should i breathe")
+    assert general.intent == "breathing" and general.exercise is None
+    # Not being able to breathe is no breathing question.
+    flagged = coach.ask("i cant breathe properly during nordics")
+    assert flagged.red_flag is not None and flagged.red_flag.severity == "emergency"
