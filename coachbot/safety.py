@@ -212,6 +212,13 @@ pain")."""
 PRESENT_REACH = 2
 """How many words after a symptom a present-tense word may come and still tell it as there
 now ("my chest pain is serious")."""
+CLAIM_REACH = 2
+"""How many words after a claim ("mine is") a word may clear it ("mine is fine")."""
+_FILLERS = frozenset(
+    {"it", "that", "this", "one", "too", "also", "again", "as", "well", "lol", "haha", "tbh"}
+)
+"""Words that may end a claim ("mine has it too") without making it about something else."""
+_CLEAR = frozenset({"fine", "normal", "ok", "okay", "clear", "good", "alright", "great", "healthy"})
 
 
 def _says_i_am(text: Sequence[str], start: int, end: int) -> bool:
@@ -268,10 +275,13 @@ class _Cues:
     claimed: frozenset[int] = frozenset()
     """The clauses that hold a lasting state (or a span asked about)."""
     dated_training: tuple[tuple[int, int], ...] = ()
+    """Current cues that end a question about training ("can I do nordics now?")."""
     long_ago: tuple[tuple[int, int], ...] = ()
     """Cues that put an episode well in the past ("years ago", "in 2015", "as a kid"): only
     these make someone else's episode one that is over."""
-    """Current cues that end a question about training ("can I do nordics now?")."""
+    claims: tuple[tuple[int, int], ...] = ()
+    """Phrases by which the user takes a question's symptom as their own ("... because mine
+    is dark brown today", "that's happening to me")."""
 
 
 _IRREGULAR = {"foot": "feet", "tooth": "teeth", "man": "men", "woman": "women"}
@@ -462,6 +472,7 @@ class SafetyScreen:
                 ("training_questions", "training_questions"),
                 ("prevention", "prevention"),
                 ("long_ago", "long_ago"),
+                ("claims", "claims"),
             )
         }
         self._kinds = tuple(kinds)
@@ -715,6 +726,7 @@ class SafetyScreen:
             else frozenset(),
             dated_training=unless_pseudo(sorted(dated)),
             long_ago=unless_pseudo(spans["long_ago"]),
+            claims=unless_pseudo(spans["claims"]),
         )
 
     @staticmethod
@@ -824,7 +836,7 @@ class SafetyScreen:
             b <= hi and cues.clause[a] in own for a, b in near(cues.dated_training)
         )
         if asks and not now and not self._told_as_present(text, cues, start, end):
-            return "hypothetical"
+            return self._claim(text, cues, start, end, used) or "hypothetical"
         # "my mate collapsed" is someone else's; "my mate says I went grey and collapsed" and
         # "he said it's just doms but my pee is dark" are the user's own.
         # A person named after it takes it over only if nothing before it made it the user's:
@@ -861,6 +873,49 @@ class SafetyScreen:
                 return "current"
             return "historical"
         return "current"
+
+    def _claim(
+        self, text: Sequence[str], cues: _Cues, start: int, end: int, used: frozenset[int]
+    ) -> str | None:
+        """How the user, anywhere in the message, says that what was asked about is theirs
+        ("could nordics make you pee dark brown? because mine is dark brown today"):
+        "current", or "historical" in a sentence dated to the past ("happened to me last
+        year"); None without a claim. A claim is one only if it ends its clause ("i have
+        that right now") or goes on with a word of the symptom ("mine is dark"), and is not
+        cleared ("mine is fine", "mine is not"): "i have this question" claims nothing."""
+        symptom = {text[i] for i in used}
+        for a, b in cues.claims:
+            if a < end and start < b:
+                continue  # a word of the symptom itself
+            if not _CLEAR.isdisjoint(text[b : b + CLAIM_REACH]) or any(
+                b <= n < b + CLAIM_REACH for n, _ in cues.negations
+            ):
+                continue
+            if self._clause_ends(text, cues, b) or not symptom.isdisjoint(
+                text[b : b + CLAIM_REACH + 2]
+            ):
+                break
+        else:
+            return None
+        lo, hi = self._sentence(text, cues, a, b)
+        dated = any(lo <= s and e <= hi for s, e in (*cues.historical, *cues.long_ago)) and not any(
+            lo <= s and e <= hi for s, e in cues.current
+        )
+        return "historical" if dated else "current"
+
+    @staticmethod
+    def _clause_ends(text: Sequence[str], cues: _Cues, i: int) -> bool:
+        """Nothing but time cues ("right now", "last year") and fillers ("too") from word
+        ``i`` to the end of its clause."""
+        timed = {
+            w for a, b in (*cues.current, *cues.historical, *cues.long_ago) for w in range(a, b)
+        }
+        for j in range(i, len(text)):
+            if text[j] in PUNCTUATION or (j > i and j in cues.terminators):
+                return True
+            if j not in timed and text[j] not in _FILLERS:
+                return False
+        return True
 
     @staticmethod
     def _told_as_present(text: Sequence[str], cues: _Cues, start: int, end: int) -> bool:
@@ -1137,6 +1192,7 @@ SAFETY = schema.Obj(
                 "training_questions": _PHRASES,
                 "prevention": _PHRASES,
                 "long_ago": _PHRASES,
+                "claims": _PHRASES,
             },
         ),
     },

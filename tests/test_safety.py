@@ -832,3 +832,52 @@ def test_a_hypo_with_confusion_is_an_emergency_and_its_reply_puts_sugar_first(
     assert reply.red_flag.severity == "emergency" and reply.text.startswith("If you can swallow")
     flag = coach.screen.screen("type 1, a bit shaky after nordics, sugar went low")
     assert flag is not None and flag.category == "low_blood_sugar" and flag.severity == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "severity", "context"),
+    [
+        (
+            "could nordics make you pee dark brown? because mine is dark brown today",
+            "emergency",
+            "current",
+        ),
+        ("can nordics cause numbness in the groin? i have that right now", "emergency", "current"),
+        (
+            "what if your pee turns brown after nordics? mine did this morning",
+            "emergency",
+            "current",
+        ),
+        ("can you faint from doing glute ham raises? because i just did", "emergency", "current"),
+        ("can you pass out from nordics? happened to me just now", "emergency", "current"),
+        (
+            "can nordics cause sharp pain behind the knee? mine has it",
+            "see_professional",
+            "current",
+        ),
+        ("can you pass out from nordics? happened to me last year", "urgent", "historical"),
+    ],
+)
+def test_a_question_the_user_then_claims_as_their_own_is_a_report(
+    coach: Coach, text: str, severity: str, context: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.severity, flag.context) == (severity, context)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could nordics make you pee dark brown? mine is fine",
+        "what if my pee goes dark, mine is not",
+        "just curious, what does dark pee after training mean? mine is clear",
+        "can nordics cause dark pee? i have this question from a client",
+        "how do i know if numbness is serious? i have this worry",
+        "can you faint doing nordics? i just did 5 sets and feel great",
+        "what are the symptoms of a dvt? mine is a quiz question",
+    ],
+)
+def test_a_claim_that_is_cleared_or_about_something_else_keeps_the_question(
+    coach: Coach, text: str
+) -> None:
+    assert coach.screen.screen(text) is None
