@@ -219,6 +219,7 @@ _FILLERS = frozenset(
 )
 """Words that may end a claim ("mine has it too") without making it about something else."""
 _CLEAR = frozenset({"fine", "normal", "ok", "okay", "clear", "good", "alright", "great", "healthy"})
+"""Words right after a claim that clear it ("mine is fine")."""
 
 
 def _says_i_am(text: Sequence[str], start: int, end: int) -> bool:
@@ -911,7 +912,7 @@ class SafetyScreen:
             w for a, b in (*cues.current, *cues.historical, *cues.long_ago) for w in range(a, b)
         }
         for j in range(i, len(text)):
-            if text[j] in PUNCTUATION or (j > i and j in cues.terminators):
+            if text[j] in PUNCTUATION or j in cues.terminators:
                 return True
             if j not in timed and text[j] not in _FILLERS:
                 return False
