@@ -3,13 +3,16 @@
 Loading already validates syntax, shapes, unknown keys, ids and template names. On top of
 that this renders every intent for every exercise and level, checks that each intent
 example is matched by its own intent when left out of the index, that no intent example
-or FAQ question trips the safety screen, and that every safety trigger escalates.
+or FAQ question trips the safety screen, that every safety trigger escalates, and that
+every file reads the same with PyYAML's pure-Python parser as with libyaml.
 """
 
 from __future__ import annotations
 
 import itertools
 from pathlib import Path
+
+import yaml
 
 from .coach import Coach
 from .errors import DataError, DataErrors
@@ -38,6 +41,38 @@ def check(
     problems += _nothing_benign_trips_the_screen(coach, intents_dir)
     problems += _every_trigger_escalates(coach, knowledge_dir / "safety.yaml")
     problems += _setups_are_known(coach, intents_dir / "_messages.yaml")
+    problems += _portable_yaml(knowledge_dir, intents_dir)
+    return problems
+
+
+def _portable_yaml(*folders: Path) -> list[DataError]:
+    """Files that only libyaml reads, or reads differently. Loading uses libyaml where
+    PyYAML has it, and libyaml lets through things the pure-Python parser rejects (an
+    unquoted ``what?`` in a ``[...]`` list): such data would load here and fail on a
+    machine whose PyYAML was built without it."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return []  # loading already used the pure-Python parser
+    problems = []
+    for path in sorted(p for folder in folders for p in folder.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            pure = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - the safe loader
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "invalid YAML"
+            problems.append(
+                DataError(
+                    display_path(path),
+                    mark.line + 1 if mark else None,
+                    "",
+                    f"only libyaml reads this ({problem}); quote the value",
+                )
+            )
+            continue
+        if pure != yaml.load(text, Loader=yaml.CSafeLoader):  # noqa: S506 - the safe loader
+            problems.append(
+                DataError(display_path(path), None, "", "reads differently without libyaml")
+            )
     return problems
 
 

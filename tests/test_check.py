@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from coachbot.check import check
 from coachbot.cli import main
@@ -267,3 +268,16 @@ def test_an_unsuited_follow_up_must_name_a_known_setup(data: tuple[Path, Path]) 
     _replace(intents / "_messages.yaml", "no equipment: [add_load]", "no equipmnet: [add_load]")
     problems = [str(p) for p in check(knowledge, intents)]
     assert any("unsuited_follow_ups.no equipmnet: unknown setup" in p for p in problems), problems
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="loading already uses the pure parser")
+def test_a_file_only_libyaml_reads_is_reported(data: tuple[Path, Path]) -> None:
+    """libyaml accepts an unquoted ``what?`` inside ``[...]``; the pure-Python parser, which a
+    PyYAML built without libyaml uses, does not."""
+    knowledge, intents = data
+    general = knowledge / "general.yaml"
+    _replace(general, '"what?"', "what?")
+    line = next(i for i, text in enumerate(general.read_text().splitlines(), 1) if "what?" in text)
+    problems = [str(p) for p in check(knowledge, intents)]
+    found = [p for p in problems if "only libyaml reads this" in p]
+    assert any(f"general.yaml:{line}" in p for p in found), problems
