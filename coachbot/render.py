@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
+from jinja2.sandbox import safe_range
 
 from .errors import DataError
 
@@ -76,6 +77,9 @@ def naming(mistakes: Any, groups: Any, target: Any = ()) -> list[Any]:
     return [m for m in mistakes if any(g in f"{m.mistake} {m.fix}".lower() for g in wanted)]
 
 
+# Jinja2's own range, with the sandbox's cap: a slip like ``range(10**9)`` in a template then
+# fails the render (and ``coachbot check`` names the template) instead of hanging the answer.
+_ENV.globals["range"] = safe_range
 _ENV.filters["join_and"] = join_names
 _ENV.filters["lower_first"] = _lower_first
 _ENV.filters["sentence"] = sentence

@@ -281,3 +281,15 @@ def test_a_file_only_libyaml_reads_is_reported(data: tuple[Path, Path]) -> None:
     problems = [str(p) for p in check(knowledge, intents)]
     found = [p for p in problems if "only libyaml reads this" in p]
     assert any(f"general.yaml:{line}" in p for p in found), problems
+
+
+def test_a_template_looping_for_ever_fails_instead_of_hanging(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    path = intents / "sets_reps.yaml"
+    _replace(
+        path,
+        "{{ ex.name }} ({{ level }})",
+        "{% for i in range(10**9) %}{% endfor %}{{ ex.name }} ({{ level }})",
+    )
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any("sets_reps.yaml:" in p and "Range too big" in p for p in problems), problems
