@@ -881,3 +881,29 @@ def test_a_claim_that_is_cleared_or_about_something_else_keeps_the_question(
     coach: Coach, text: str
 ) -> None:
     assert coach.screen.screen(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my hamstring pulled during sprints",
+        "i think my hamstring is pulled",
+        "glute tweaked on hip thrusts",
+        "my hamstring got pulled, feels tight",
+    ],
+)
+def test_a_muscle_said_to_be_pulled_is_a_strain(coach: Coach, text: str) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.category, flag.context) == ("muscle_strain", "current")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do nordics actually help stop hammy pulls in footballers",
+        "which muscle pulls the knee back",
+        "hamstrings pulled taut at the bottom, is that normal",
+    ],
+)
+def test_stopping_strains_or_a_muscle_pulling_taut_is_no_strain(coach: Coach, text: str) -> None:
+    assert coach.screen.screen(text) is None
