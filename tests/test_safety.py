@@ -907,3 +907,18 @@ def test_a_muscle_said_to_be_pulled_is_a_strain(coach: Coach, text: str) -> None
 )
 def test_stopping_strains_or_a_muscle_pulling_taut_is_no_strain(coach: Coach, text: str) -> None:
     assert coach.screen.screen(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("my vision went blurry and i have a massive headache", "sudden_headache"),
+        ("headache and my vision went double", "sudden_headache"),
+        ("my arm went dead and face feels weird", "stroke"),
+    ],
+)
+def test_a_headache_with_vision_change_or_a_dead_arm_with_face_symptoms_is_an_emergency(
+    coach: Coach, text: str, category: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.severity, flag.category) == ("emergency", category)
