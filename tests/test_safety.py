@@ -922,3 +922,39 @@ def test_a_headache_with_vision_change_or_a_dead_arm_with_face_symptoms_is_an_em
 ) -> None:
     flag = coach.screen.screen(text)
     assert flag is not None and (flag.severity, flag.category) == ("emergency", category)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "my hamstrings are insanely painful to touch and swollen, 2 days after ghr",
+            "rhabdomyolysis",
+        ),
+        ("feel pins and needles in both feet and my bum", "cauda_equina"),
+        ("heard a crack in my ankle and it looks bent", "deformity"),
+        ("saw black spots and nearly went down", "dizzy"),
+        ("went grey and had to sit down", "dizzy"),
+        ("hamstring felt like it got shot", "hamstring_tear"),
+        ("my calf is hard, sore and swollen and it hurts to walk", "leg_clot"),
+        ("zings of pain down my leg on the hinge", "nerve_symptoms"),
+    ],
+)
+def test_plainly_worded_symptoms_are_caught(coach: Coach, text: str, category: str) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and flag.category == category, flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "should my knee look bent at the bottom",
+        "zing in my glutes at the top, good sign?",
+        "my legs look swollen from the pump",
+        "my hair went grey lol, am i too old for nordics",
+    ],
+)
+def test_words_of_those_symptoms_in_everyday_training_talk_report_nothing(
+    coach: Coach, text: str
+) -> None:
+    assert coach.screen.screen(text) is None
