@@ -23,6 +23,7 @@ or two typos.
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left
 from collections import defaultdict
@@ -216,8 +217,10 @@ CLAIM_REACH = 2
 """How many words after a claim ("mine is") a word may clear it ("mine is fine")."""
 _FILLERS = frozenset(
     {"it", "that", "this", "one", "too", "also", "again", "as", "well", "lol", "haha", "tbh"}
+    | {"sometimes", "often", "always", "lots", "loads", "constantly", "regularly", "a", "lot"}
 )
-"""Words that may end a claim ("mine has it too") without making it about something else."""
+"""Words that may end a claim ("mine has it too", "i get that sometimes") without making it
+about something else."""
 _CLEAR = frozenset({"fine", "normal", "ok", "okay", "clear", "good", "alright", "great", "healthy"})
 """Words right after a claim that clear it ("mine is fine")."""
 
@@ -321,6 +324,23 @@ def _phrase_words(item: str) -> tuple[str, ...]:
         for part in item.split()
         for w in ((part,) if part in (NUMBER, SETS, YEAR) else words(part))
     )
+
+
+def _written_out(items: Sequence[str], classes: Mapping[str, Sequence[str]]) -> list[str]:
+    """Context phrases with each ``<class>`` in them written out as every word of the class:
+    "can <activity> cause" is "can squats cause", "can deadlifts cause" and so on. (Load
+    checks that the classes exist.)"""
+    out: list[str] = []
+    for item in items:
+        if "<" not in item:
+            out.append(item)
+            continue
+        choices = [
+            classes.get(part[1:-1], ()) if part.startswith("<") and part.endswith(">") else (part,)
+            for part in item.split()
+        ]
+        out.extend(" ".join(chosen) for chosen in itertools.product(*choices))
+    return out
 
 
 def _index(items: Sequence[str]) -> _PhraseIndex:
@@ -456,7 +476,7 @@ class SafetyScreen:
         ctx = doc["context"]
         # The context lists by kind; the YAML names two of them differently.
         kinds = {
-            kind: _index(ctx.get(key) or ())
+            kind: _index(_written_out(ctx.get(key) or (), self.classes))
             for kind, key in (
                 ("negations", "negations"),
                 ("following", "following_negations"),
@@ -484,7 +504,9 @@ class SafetyScreen:
             for word, phrases in index.items():
                 for phrase in phrases:
                     by_length = merged.setdefault(word, {}).setdefault(len(phrase), {})
-                    by_length.setdefault(phrase, []).append(kind)
+                    found = by_length.setdefault(phrase, [])
+                    if kind not in found:  # (a phrase also spelt out by a class)
+                        found.append(kind)
         self._context_phrases = {
             word: tuple(
                 (n, {phrase: tuple(ks) for phrase, ks in group.items()})
@@ -1274,5 +1296,18 @@ def load_safety(
                             "a trigger must start with a word",
                         )
                     )
+        classes = doc.get("classes") or {}
+        for key, phrases in doc["context"].items():
+            for p_index, phrase in enumerate(phrases or ()):
+                for part in phrase.split():
+                    if part.startswith("<") and part.endswith(">") and part[1:-1] not in classes:
+                        problems.append(
+                            DataError(
+                                name,
+                                schema.line_of(phrases, p_index),
+                                f"context.{key}[{p_index}]",
+                                f"unknown word class {part}",
+                            )
+                        )
     errors.extend(problems)
     return None if problems else SafetyScreen(doc, name, known_words)

@@ -117,6 +117,20 @@ def test_a_safety_trigger_that_can_never_match_is_reported(data: tuple[Path, Pat
     assert any("safety.yaml:" in p and "not a single word" in p for p in problems), problems
 
 
+def test_an_unknown_word_class_in_a_context_phrase_is_reported(data: tuple[Path, Path]) -> None:
+    knowledge, intents = data
+    safety = knowledge / "safety.yaml"
+    _replace(safety, '"can <activity> cause"', '"can <activities> cause"')
+    line = next(
+        n for n, text in enumerate(safety.read_text().splitlines(), 1) if "<activities>" in text
+    )
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any(
+        f"safety.yaml:{line}" in p and "context.hypothetical" in p and "<activities>" in p
+        for p in problems
+    ), problems
+
+
 def test_unknown_template_filter_is_a_data_error_with_its_line(data: tuple[Path, Path]) -> None:
     knowledge, intents = data
     _replace(intents / "tempo.yaml", "{{ ex.tempo }}", "{{ ex.tempo | shout }}")

@@ -958,3 +958,33 @@ def test_words_of_those_symptoms_in_everyday_training_talk_report_nothing(
     coach: Coach, text: str
 ) -> None:
     assert coach.screen.screen(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can deadlifts cause foot drop?",
+        "could hip thrusts cause a hernia",
+        "do squats cause sciatica",
+        "can leg day give you dark pee",
+    ],
+)
+def test_asking_whether_an_activity_causes_a_symptom_is_a_question(coach: Coach, text: str) -> None:
+    """The context phrase "can <activity> cause" is written out for every word of the class."""
+    assert coach.screen.screen(text) is None
+    assert coach.screen.assess(text).educational
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("can nordics cause numbness in the groin? i have it now", "emergency"),
+        ("can nordics cause sharp pain? i get that sometimes", "see_professional"),
+        ("can you faint on nordics? happens to me often", "emergency"),
+    ],
+)
+def test_claiming_it_or_how_often_it_happens_is_a_report(
+    coach: Coach, text: str, severity: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and (flag.severity, flag.context) == (severity, "current")
