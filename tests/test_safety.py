@@ -938,6 +938,7 @@ def test_a_headache_with_vision_change_or_a_dead_arm_with_face_symptoms_is_an_em
         ("hamstring felt like it got shot", "hamstring_tear"),
         ("my calf is hard, sore and swollen and it hurts to walk", "leg_clot"),
         ("zings of pain down my leg on the hinge", "nerve_symptoms"),
+        ("my glute soreness is worse now than last week even tho ive rested", "persistent_pain"),
     ],
 )
 def test_plainly_worded_symptoms_are_caught(coach: Coach, text: str, category: str) -> None:
