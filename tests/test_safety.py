@@ -939,6 +939,7 @@ def test_a_headache_with_vision_change_or_a_dead_arm_with_face_symptoms_is_an_em
         ("my calf is hard, sore and swollen and it hurts to walk", "leg_clot"),
         ("zings of pain down my leg on the hinge", "nerve_symptoms"),
         ("my glute soreness is worse now than last week even tho ive rested", "persistent_pain"),
+        ("without any pain, my leg gave way", "joint_instability"),
     ],
 )
 def test_plainly_worded_symptoms_are_caught(coach: Coach, text: str, category: str) -> None:
