@@ -203,6 +203,10 @@ def stem(word: str) -> str:
     return word
 
 
+_RUN = re.compile(r"(.)\1{2,}")
+"""A letter three or more times in a row."""
+_RUN2 = re.compile(r"(.)\1")
+"""A doubled letter."""
 MAX_WORD = 30
 """Longer "words" (pasted hashes, keyboard mashing) are never typo-corrected or remembered."""
 MAX_KNOWN_WORDS = 50_000
@@ -221,6 +225,14 @@ def remember(table: dict[str, T], word: str, value: T, limit: int = MAX_KNOWN_WO
             table.clear()
         table[word] = value
     return value
+
+
+def unstretched(word: str) -> tuple[str, ...]:
+    """For a word with a letter held down ("peee"), the word with each run of a letter cut
+    to two letters and to one ("pee", "pe"); nothing for other words."""
+    if not _RUN.search(word):
+        return ()
+    return (_RUN.sub(r"\1\1", word), _RUN.sub(r"\1", word))
 
 
 class Corrector:
@@ -246,6 +258,11 @@ class Corrector:
         # Four-letter words are only ever one slip away from each other ("pain"/"pian"), so
         # where asked for they are compared by edit distance (a swap counts as one edit).
         self._short = sorted(w for w in vocab if len(w) == 4) if short_edits else []
+        self._doubled = (
+            frozenset(w for w in vocab if len(w) == 5 and _RUN2.search(w))
+            if short_edits
+            else frozenset()
+        )
         self._known = frozenset(vocab) | frozenset(known)
         self._min_score = min_score
         self._min_length = min_length
@@ -256,15 +273,31 @@ class Corrector:
     def __call__(self, word: str) -> str:
         if word in self._known or len(word) > MAX_WORD or not word.isalpha():
             return word
-        if len(word) < self._min_length and not (self._short and len(word) == 4):
-            return word
         cached = self._cache.get(word)
         if cached is None:
-            cached = remember(self._cache, word, self._nearest(word), self._max_cache)
+            cached = remember(self._cache, word, self._corrected(word), self._max_cache)
         return cached
+
+    def _corrected(self, word: str) -> str:
+        squeezed = unstretched(word)
+        if squeezed:
+            # Letters held down for emphasis ("peee", "painnnn"): the word with each run
+            # cut to two letters, or to one, if that is a word; else it is read as cut to two.
+            for form in squeezed:
+                if form in self._known:
+                    return form
+            word = squeezed[0]
+        if len(word) < self._min_length and not (self._short and len(word) == 4):
+            return word
+        return self._nearest(word)
 
     def _nearest(self, word: str) -> str:
         if len(word) == 4:
+            # A doubled letter typed once ("dizy") is the commonest slip in a short word.
+            for i in range(len(word)):
+                doubled = word[: i + 1] + word[i:]
+                if doubled in self._doubled:
+                    return doubled
             # Only a swap of two neighbouring letters ("pian" -> "pain"): a changed letter
             # makes another real word too often ("slot" is not "clot").
             short = process.extractOne(word, self._short, scorer=OSA.distance, score_cutoff=1)

@@ -36,7 +36,7 @@ from . import schema
 from .errors import DataError
 from .loader import display_path, read_yaml
 from .models import SEVERITIES, RedFlag
-from .normalize import MAX_CHARS, PUNCTUATION, Corrector, remember, words
+from .normalize import MAX_CHARS, PUNCTUATION, Corrector, remember, unstretched, words
 
 GAP = 4
 """How many unrelated words ``*`` may skip inside a trigger."""
@@ -601,8 +601,10 @@ class SafetyScreen:
         if word in self.vocabulary or word in PUNCTUATION:
             return word
         fixed = self._corrector(word)
-        if fixed != word and any(
-            word.startswith(p) and len(word) - len(p) <= 4 for p in self._prefixes
+        if (
+            fixed != word
+            and fixed not in unstretched(word)
+            and any(word.startswith(p) and len(word) - len(p) <= 4 for p in self._prefixes)
         ):
             # "flapping" is "flap*" plus an ending, not a typo of "flipping"; a long tail
             # ("breathlesness" after "breath*") is still worth correcting.

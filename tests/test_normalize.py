@@ -1,5 +1,6 @@
 from rapidfuzz import fuzz, process
 
+from coachbot import Coach
 from coachbot.normalize import (
     MAX_CHARS,
     PUNCTUATION,
@@ -80,3 +81,24 @@ _VOCABULARY = (
 def test_word_set_is_the_set_of_words() -> None:
     text = "I can't do it, it's too hard! Don't stop; can't? won't. Hamstrings' pop"
     assert word_set(text) == set(words(text)) - PUNCTUATION
+
+
+def test_letters_held_down_are_read_as_the_word_meant() -> None:
+    corrector = Corrector(["pee", "pain", "dizzy", "breathless"], short_edits=True)
+    assert corrector("peee") == "pee"  # cut to two letters
+    assert corrector("painnnn") == "pain"  # cut to one
+    assert corrector("breathlesssss") == "breathless"
+    assert corrector("zzzz") == "zz"  # no word: read as cut to two
+
+
+def test_a_doubled_letter_typed_once_in_a_short_word_is_corrected() -> None:
+    corrector = Corrector(["dizzy", "pain"], short_edits=True)
+    assert corrector("dizy") == "dizzy"
+    assert corrector("pian") == "pain"  # a swap, as before
+    assert Corrector(["dizzy"])("dizy") == "dizy"  # only where short words are corrected
+
+
+def test_stretched_words_escalate_as_the_words_meant(coach: Coach) -> None:
+    stretched = ("painnnn in my chest", "my peee is dark brwon after nordics", "dizy after nordics")
+    for text in stretched:
+        assert coach.screen.screen(text) is not None, text
