@@ -54,22 +54,29 @@ def _portable_yaml(*folders: Path) -> list[DataError]:
         return []  # loading already used the pure-Python parser
     problems = []
     for path in sorted(p for folder in folders for p in folder.rglob("*.yaml")):
-        text = path.read_text(encoding="utf-8")
         try:
-            pure = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - the safe loader
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            problem = exc.problem or exc.context or "invalid YAML"
-            problems.append(
-                DataError(
-                    display_path(path),
-                    mark.line + 1 if mark else None,
-                    "",
-                    f"only libyaml reads this ({problem}); quote the value",
-                )
-            )
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(DataError(display_path(path), None, "", f"cannot read file ({exc})"))
             continue
-        if pure != yaml.load(text, Loader=yaml.CSafeLoader):  # noqa: S506 - the safe loader
+        readings = []
+        for loader in (yaml.SafeLoader, yaml.CSafeLoader):
+            try:
+                readings.append(yaml.load(text, Loader=loader))  # noqa: S506 - safe loaders
+            except yaml.YAMLError as exc:
+                readings.append(exc)
+        pure, fast = readings
+        if isinstance(pure, yaml.YAMLError):
+            mark = getattr(pure, "problem_mark", None) or getattr(pure, "context_mark", None)
+            problem = getattr(pure, "problem", None) or getattr(pure, "context", None) or pure
+            if isinstance(fast, yaml.YAMLError):
+                message = f"invalid YAML ({problem})"  # (a file the coach does not load)
+            else:
+                message = f"only libyaml reads this ({problem}); quote the value"
+            problems.append(
+                DataError(display_path(path), mark.line + 1 if mark else None, "", message)
+            )
+        elif isinstance(fast, yaml.YAMLError) or pure != fast:
             problems.append(
                 DataError(display_path(path), None, "", "reads differently without libyaml")
             )

@@ -307,3 +307,14 @@ def test_a_template_looping_for_ever_fails_instead_of_hanging(data: tuple[Path, 
     )
     problems = [str(p) for p in check(knowledge, intents)]
     assert any("sets_reps.yaml:" in p and "Range too big" in p for p in problems), problems
+
+
+def test_a_stray_yaml_file_that_no_parser_reads_is_reported_not_a_crash(
+    data: tuple[Path, Path],
+) -> None:
+    knowledge, intents = data
+    (knowledge / "notes.yaml").write_text("ideas: [more aliases\n", encoding="utf-8")
+    (knowledge / "latin1.yaml").write_bytes(b"name: caf\xe9\n")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any("notes.yaml:" in p and "invalid YAML" in p for p in problems), problems
+    assert any("latin1.yaml" in p and "cannot read file" in p for p in problems), problems
