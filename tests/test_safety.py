@@ -951,6 +951,8 @@ def test_plainly_worded_symptoms_are_caught(coach: Coach, text: str, category: s
     "text",
     [
         "should my knee look bent at the bottom",
+        "my elbows look bent during nordics, should they be straight",
+        "should my glutes be sore to touch and a bit swollen from the pump",
         "zing in my glutes at the top, good sign?",
         "my legs look swollen from the pump",
         "my hair went grey lol, am i too old for nordics",
