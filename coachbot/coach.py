@@ -489,6 +489,13 @@ class Coach:
         """``analyse`` for each text; the intents of all of them are ranked in one pass."""
         if isinstance(texts, str):
             raise TypeError("analyse_many takes a list of questions; use analyse for one")
+        if len(texts) > 1:
+            # Every stage's typos found for the whole block at once (the same readings,
+            # in a fraction of the time of a search per word).
+            seen = {w for t in texts if isinstance(t, str) for w in words(t[:MAX_SCREEN_CHARS])}
+            self.screen.prime(seen)
+            self.finder.correct.prime(seen)
+            self.matcher.correct.prime(seen)
         screened = []
         for text in texts:
             if not isinstance(text, str):

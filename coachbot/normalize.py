@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Generic, TypeVar
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -277,6 +278,49 @@ class Corrector:
         if cached is None:
             cached = remember(self._cache, word, self._corrected(word), self._max_cache)
         return cached
+
+    def prime(self, words: Iterable[str]) -> None:
+        """Work out at once how each of many words reads, as ``__call__`` would one by one.
+
+        RapidFuzz compares a whole group of words of one length with the vocabulary in one
+        call, several at a time, which costs a fraction of one search per word; a block of
+        questions is primed before it is read, so its typos are found here.
+        """
+        by_length: dict[int, list[tuple[str, str]]] = {}
+        for word in set(words):
+            if (
+                word in self._known
+                or len(word) > MAX_WORD
+                or not word.isalpha()
+                or word in self._cache
+            ):
+                continue
+            squeezed = unstretched(word)
+            form = squeezed[0] if squeezed else word
+            if len(form) < max(self._min_length, 5) or any(f in self._known for f in squeezed):
+                # (known once unstretched, too short, or a four-letter word: one at a time)
+                remember(self._cache, word, self._corrected(word), self._max_cache)
+            else:
+                by_length.setdefault(len(form), []).append((word, form))
+        for length, pairs in by_length.items():
+            choices = self._near_length(length)
+            if not choices:
+                for word, form in pairs:
+                    remember(self._cache, word, form, self._max_cache)
+                continue
+            scores = process.cdist(
+                [form for _, form in pairs],
+                choices,
+                scorer=fuzz.ratio,
+                score_cutoff=self._min_score,
+                dtype=np.float64,  # the scores extractOne compares, so ties go the same way
+                workers=1,
+            )
+            # The first best choice, as extractOne takes it; below the cutoff a score is 0.
+            best = scores.argmax(axis=1)
+            for (word, form), row, j in zip(pairs, scores, best, strict=True):
+                reading = choices[j] if row[j] > 0 else form
+                remember(self._cache, word, reading, self._max_cache)
 
     def _corrected(self, word: str) -> str:
         squeezed = unstretched(word)

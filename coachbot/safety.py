@@ -588,6 +588,13 @@ class SafetyScreen:
         return tuple(tokens)
 
     # -- matching ----------------------------------------------------------------------------
+    def prime(self, said: Iterable[str]) -> None:
+        """Find the typos among many message words at once (see ``Corrector.prime``)."""
+        fixed, vocabulary = self._fixed, self.vocabulary
+        self._corrector.prime(
+            w for w in said if w not in fixed and w not in vocabulary and w not in PUNCTUATION
+        )
+
     def _correct_all(self, text: Sequence[str]) -> tuple[str, ...]:
         fixed = self._fixed
         out = [fixed.get(w) or self._correct(w) for w in text]

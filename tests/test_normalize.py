@@ -102,3 +102,21 @@ def test_stretched_words_escalate_as_the_words_meant(coach: Coach) -> None:
     stretched = ("painnnn in my chest", "my peee is dark brwon after nordics", "dizy after nordics")
     for text in stretched:
         assert coach.screen.screen(text) is not None, text
+
+
+def test_priming_many_words_reads_each_as_one_at_a_time_would(coach: Coach) -> None:
+    """Corrector.prime scores whole groups at once; the readings must be the same."""
+    vocabulary = sorted(coach.screen.vocabulary)
+    typos = {"pian", "dizy", "peee", "painnnn", "breathlesness", "x" * 40, "stif", "ab", ""}
+    for i, word in enumerate(vocabulary):
+        if len(word) >= 4 and i % 3 == 0:
+            j = i % (len(word) - 1)
+            typos.add(word[:j] + word[j + 1] + word[j] + word[j + 2 :])  # a swap
+            typos.add(word[:j] + word[j + 1 :])  # a letter left out
+            typos.add(word[:j] + "q" + word[j:])  # a letter added
+    one_by_one = Corrector(vocabulary, min_score=85.0, min_length=5, short_edits=True)
+    primed = Corrector(vocabulary, min_score=85.0, min_length=5, short_edits=True)
+    primed.prime(typos)
+    assert len(typos) > 300
+    assert sum(w in primed._cache for w in typos) > 300  # read by the priming, not later
+    assert {w: primed(w) for w in typos} == {w: one_by_one(w) for w in typos}
