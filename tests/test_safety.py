@@ -940,6 +940,9 @@ def test_a_headache_with_vision_change_or_a_dead_arm_with_face_symptoms_is_an_em
         ("zings of pain down my leg on the hinge", "nerve_symptoms"),
         ("my glute soreness is worse now than last week even tho ive rested", "persistent_pain"),
         ("without any pain, my leg gave way", "joint_instability"),
+        ("diabetic and my sugar is 3.1 after training", "low_blood_sugar"),
+        ("the graze on my knee from the ghr is red, hot and spreading", "infection_signs"),
+        ("leak when i cough or jump since my baby", "pelvic_floor"),
     ],
 )
 def test_plainly_worded_symptoms_are_caught(coach: Coach, text: str, category: str) -> None:
@@ -992,3 +995,9 @@ def test_claiming_it_or_how_often_it_happens_is_a_report(
 ) -> None:
     flag = coach.screen.screen(text)
     assert flag is not None and (flag.severity, flag.context) == (severity, "current")
+
+
+def test_a_symptom_told_after_and_is_not_dated_by_the_birth_before_it(coach: Coach) -> None:
+    """ "gave birth 3 weeks ago and soaking through pads": the bleeding is now."""
+    flag = coach.screen.screen("gave birth 3 weeks ago and soaking through pads")
+    assert flag is not None and (flag.severity, flag.context) == ("emergency", "current")
