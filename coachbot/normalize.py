@@ -316,10 +316,11 @@ class Corrector:
                 dtype=np.float64,  # the scores extractOne compares, so ties go the same way
                 workers=1,
             )
-            # The first best choice, as extractOne takes it; below the cutoff a score is 0.
+            # The first best choice, as extractOne takes it; below the cutoff a score is 0
+            # (and with no cutoff at all, extractOne takes even a score of 0).
             best = scores.argmax(axis=1)
             for (word, form), row, j in zip(pairs, scores, best, strict=True):
-                reading = choices[j] if row[j] > 0 else form
+                reading = choices[j] if row[j] > 0 or self._min_score <= 0 else form
                 remember(self._cache, word, reading, self._max_cache)
 
     def _corrected(self, word: str) -> str:

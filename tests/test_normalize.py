@@ -120,3 +120,10 @@ def test_priming_many_words_reads_each_as_one_at_a_time_would(coach: Coach) -> N
     assert len(typos) > 300
     assert sum(w in primed._cache for w in typos) > 300  # read by the priming, not later
     assert {w: primed(w) for w in typos} == {w: one_by_one(w) for w in typos}
+
+
+def test_priming_with_no_cutoff_still_reads_as_one_at_a_time() -> None:
+    """With a minimum score of 0, extractOne takes even a choice that scores 0."""
+    one_by_one, primed = Corrector(["acaac"], min_score=0), Corrector(["acaac"], min_score=0)
+    primed.prime(["dbddbd"])
+    assert primed("dbddbd") == one_by_one("dbddbd") == "acaac"
