@@ -272,11 +272,14 @@ class Corrector:
         self._by_length: dict[int, list[str]] = {}
 
     def __call__(self, word: str) -> str:
-        if word in self._known or len(word) > MAX_WORD or not word.isalpha():
+        if self._as_written(word):
             return word
         cached = self._cache.get(word)
         if cached is None:
-            cached = remember(self._cache, word, self._corrected(word), self._max_cache)
+            reading, search = self._settled(word)
+            if search:
+                reading = self._nearest(reading)
+            cached = remember(self._cache, word, reading, self._max_cache)
         return cached
 
     def prime(self, words: Iterable[str]) -> None:
@@ -288,20 +291,13 @@ class Corrector:
         """
         by_length: dict[int, list[tuple[str, str]]] = {}
         for word in set(words):
-            if (
-                word in self._known
-                or len(word) > MAX_WORD
-                or not word.isalpha()
-                or word in self._cache
-            ):
+            if self._as_written(word) or word in self._cache:
                 continue
-            squeezed = unstretched(word)
-            form = squeezed[0] if squeezed else word
-            if len(form) < max(self._min_length, 5) or any(f in self._known for f in squeezed):
-                # (known once unstretched, too short, or a four-letter word: one at a time)
-                remember(self._cache, word, self._corrected(word), self._max_cache)
+            reading, search = self._settled(word)
+            if search:
+                by_length.setdefault(len(reading), []).append((word, reading))
             else:
-                by_length.setdefault(len(form), []).append((word, form))
+                remember(self._cache, word, reading, self._max_cache)
         for length, pairs in by_length.items():
             choices = self._near_length(length)
             if not choices:
@@ -323,30 +319,39 @@ class Corrector:
                 reading = choices[j] if row[j] > 0 or self._min_score <= 0 else form
                 remember(self._cache, word, reading, self._max_cache)
 
-    def _corrected(self, word: str) -> str:
+    def _as_written(self, word: str) -> bool:
+        """A word read as it is, never looked up: known, over-long, or not all letters."""
+        return word in self._known or len(word) > MAX_WORD or not word.isalpha()
+
+    def _settled(self, word: str) -> tuple[str, bool]:
+        """How ``word`` reads without searching the vocabulary by ratio, and False; or the
+        form of it to search for (see ``_nearest``), and True."""
         squeezed = unstretched(word)
         if squeezed:
             # Letters held down for emphasis ("peee", "painnnn"): the word with each run
             # cut to two letters, or to one, if that is a word; else it is read as cut to two.
             for form in squeezed:
                 if form in self._known:
-                    return form
+                    return form, False
             word = squeezed[0]
         if len(word) < self._min_length and not (self._short and len(word) == 4):
-            return word
-        return self._nearest(word)
+            return word, False
+        if len(word) == 4:
+            return self._nearest_short(word), False
+        return word, True
+
+    def _nearest_short(self, word: str) -> str:
+        # A doubled letter typed once ("dizy") is the commonest slip in a short word.
+        for i in range(len(word)):
+            doubled = word[: i + 1] + word[i:]
+            if doubled in self._doubled:
+                return doubled
+        # Only a swap of two neighbouring letters ("pian" -> "pain"): a changed letter makes
+        # another real word too often ("slot" is not "clot").
+        short = process.extractOne(word, self._short, scorer=OSA.distance, score_cutoff=1)
+        return short[0] if short and sorted(short[0]) == sorted(word) else word
 
     def _nearest(self, word: str) -> str:
-        if len(word) == 4:
-            # A doubled letter typed once ("dizy") is the commonest slip in a short word.
-            for i in range(len(word)):
-                doubled = word[: i + 1] + word[i:]
-                if doubled in self._doubled:
-                    return doubled
-            # Only a swap of two neighbouring letters ("pian" -> "pain"): a changed letter
-            # makes another real word too often ("slot" is not "clot").
-            short = process.extractOne(word, self._short, scorer=OSA.distance, score_cutoff=1)
-            return short[0] if short and sorted(short[0]) == sorted(word) else word
         best = process.extractOne(
             word, self._near_length(len(word)), scorer=fuzz.ratio, score_cutoff=self._min_score
         )

@@ -1309,13 +1309,14 @@ def load_safety(
         for key, phrases in doc["context"].items():
             for p_index, phrase in enumerate(phrases or ()):
                 for part in phrase.split():
-                    if part.startswith("<") and part.endswith(">") and part[1:-1] not in classes:
+                    problem = _alternative_problem(part, classes) if part[:1] == "<" else None
+                    if problem:
                         problems.append(
                             DataError(
                                 name,
                                 schema.line_of(phrases, p_index),
                                 f"context.{key}[{p_index}]",
-                                f"unknown word class {part}",
+                                problem,
                             )
                         )
     errors.extend(problems)
