@@ -16,7 +16,7 @@ import yaml
 
 from .coach import Coach
 from .errors import DataError, DataErrors
-from .loader import OUT_OF_SCOPE, bundled_dir, display_path, line_containing
+from .loader import OUT_OF_SCOPE, bundled_dir, display_path, line_containing, yaml_problem
 from .models import SEVERITIES
 from .normalize import words
 from .schema import LEVELS
@@ -67,15 +67,12 @@ def _portable_yaml(*folders: Path) -> list[DataError]:
                 readings.append(exc)
         pure, fast = readings
         if isinstance(pure, yaml.YAMLError):
-            mark = getattr(pure, "problem_mark", None) or getattr(pure, "context_mark", None)
-            problem = getattr(pure, "problem", None) or getattr(pure, "context", None) or pure
+            line, problem = yaml_problem(pure)
             if isinstance(fast, yaml.YAMLError):
                 message = f"invalid YAML ({problem})"  # (a file the coach does not load)
             else:
                 message = f"only libyaml reads this ({problem}); quote the value"
-            problems.append(
-                DataError(display_path(path), mark.line + 1 if mark else None, "", message)
-            )
+            problems.append(DataError(display_path(path), line, "", message))
         elif isinstance(fast, yaml.YAMLError) or pure != fast:
             problems.append(
                 DataError(display_path(path), None, "", "reads differently without libyaml")

@@ -95,6 +95,14 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """The line (from 1) a YAML error points at, if any, and what it says."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        return (mark.line + 1 if mark else None), exc.problem or exc.context or "invalid YAML"
+    return None, str(exc)
+
+
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file into located containers; syntax errors become ``DataError``."""
     name = display_path(path)
@@ -105,9 +113,7 @@ def read_yaml(path: Path) -> Any:
     try:
         return yaml.load(text, Loader=_LocatedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
+        line, problem = yaml_problem(exc)
         raise DataError(name, line, "", f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise DataError(name, None, "", f"YAML error: {exc}") from None
