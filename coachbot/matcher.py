@@ -19,6 +19,7 @@ the last bit of every score is the same.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ BLOCK_CELLS = 1 << 17
 enough to stay in the processor's cache, and memory stays flat whatever the block size."""
 NUMBER = "#"
 """What every number in a message or an example is read as."""
+_SETS_BY_REPS = re.compile(r"\d+x\d+")
+"""Sets and reps written the short way: "3x5" is three sets of five."""
 
 Vector = dict[str, float]
 
@@ -249,7 +252,11 @@ class IntentMatcher:
     def _canonical(self, word: str) -> str:
         # Any number reads as any other: "i'm 14" is as much about age as the example's
         # "i'm 65", and "3 sets" as much about sets as "4 sets".
-        return NUMBER if word.isdigit() else self._synonyms.get(word, word)
+        if word.isdigit():
+            return NUMBER
+        if _SETS_BY_REPS.fullmatch(word):
+            return f"{NUMBER} sets of {NUMBER}"
+        return self._synonyms.get(word, word)
 
     def vector(self, stems: Sequence[str]) -> Vector:
         """A query vector; unknown single words weigh as much as the rarest known ones."""

@@ -88,6 +88,14 @@ def test_any_number_reads_as_the_number_an_example_gives() -> None:
     )
 
 
+def test_sets_by_reps_written_short_read_as_sets_of_reps() -> None:
+    matcher = IntentMatcher({"sets_reps": ["is 3 sets of 10 enough"], "age": ["is 70 too old"]})
+    assert matcher.query_stems(("4x8",)) == matcher.query_stems(("3", "sets", "of", "8"))
+    assert matcher.rank(("is", "3x5", "enough"))[0].intent == "sets_reps"
+    # (only digits on both sides: "4x4" is, "x5" or "4x" is no such shape)
+    assert matcher.query_stems(("x5",)) == ["x5"]
+
+
 def test_age_questions_with_any_age_are_understood(coach: Coach) -> None:
     for text in (
         "im 45 can i do hip thrusts",
