@@ -183,6 +183,25 @@ def test_the_single_leg_bridge_is_its_own_exercise(coach: Coach, text: str, inte
     assert (reply.intent, reply.exercise) == (intent, "single-leg-glute-bridge")
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "exercise"),
+    [
+        ("lower back issues, can i still do bridges", "injury_modification", "glute-bridge"),
+        ("is 3x5 nordics enough", "sets_reps", "nordic-hamstring-curl"),
+        ("my hips drop on slider curls, how do i fix", "common_mistakes", "slider-hamstring-curl"),
+        ("standing hamstring curl cable or machine", "equipment", "standing-hamstring-curl"),
+        ("do i squeeze my glutes on prone hip extensions", "form_cues", "prone-hip-extension"),
+        ("is it normal that i can only do like 2 nordics", "why_hard", "nordic-hamstring-curl"),
+        ("recommend me something for hamstrings", "recommend", None),
+    ],
+)
+def test_questions_in_everyday_words_reach_their_intent(
+    coach: Coach, text: str, intent: str, exercise: str | None
+) -> None:
+    reply = coach.ask(text)
+    assert (reply.intent, reply.exercise) == (intent, exercise)
+
+
 def test_a_faq_question_is_answered_even_when_no_intent_is_close(coach: Coach) -> None:
     faq = coach.exercises["single-leg-glute-bridge"].faq[0]
     reply = coach.ask("why do my hips tilt on single leg bridges")
