@@ -103,6 +103,14 @@ def test_no_faq_answer_opens_with_a_bare_yes_or_no(coach: Coach) -> None:
             assert first not in ("yes", "no", "yeah", "nope"), (ex.id, faq.question)
 
 
+def test_no_lower_back_answer_opens_with_a_bare_yes_or_no(coach: Coach) -> None:
+    # It answers "should I feel it in my back?" but also "can they help my lower back?" and
+    # "lower back burning on these", where a leading "No" reads as something else.
+    for ex in coach.exercises.values():
+        first = ex.feel.lower_back.split(maxsplit=1)[0].strip(",.;:!").lower()
+        assert first not in ("yes", "no", "yeah", "nope"), ex.id
+
+
 def test_an_exercise_faq_answers_its_own_question(coach: Coach) -> None:
     ex = coach.exercises["single-leg-iso-ham-raise"]
     faq = ex.faq[0]
