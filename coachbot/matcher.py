@@ -19,7 +19,6 @@ the last bit of every score is the same.
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
-from .normalize import PUNCTUATION, Corrector, content_words, remember, stem
+from .normalize import PUNCTUATION, SETS_BY_REPS, Corrector, content_words, remember, stem
 
 TYPO_MIN_SCORE = 85.0
 """An unknown word is read as a known one when RapidFuzz's ratio reaches this."""
@@ -47,8 +46,6 @@ BLOCK_CELLS = 1 << 17
 enough to stay in the processor's cache, and memory stays flat whatever the block size."""
 NUMBER = "#"
 """What every number in a message or an example is read as."""
-_SETS_BY_REPS = re.compile(r"\d+x\d+")
-"""Sets and reps written the short way: "3x5" is three sets of five."""
 
 Vector = dict[str, float]
 
@@ -254,7 +251,7 @@ class IntentMatcher:
         # "i'm 65", and "3 sets" as much about sets as "4 sets".
         if word.isdigit():
             return NUMBER
-        if _SETS_BY_REPS.fullmatch(word):
+        if SETS_BY_REPS.fullmatch(word):
             return f"{NUMBER} sets of {NUMBER}"
         return self._synonyms.get(word, word)
 

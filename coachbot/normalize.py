@@ -63,6 +63,8 @@ _CONTRACTIONS = {
     "wouldnt": "would not",
 }
 PUNCTUATION = frozenset(".!?;,")
+SETS_BY_REPS = re.compile(r"\d+x\d+")
+"""A word that gives sets by reps the short way: "3x5" is three sets of five."""
 
 
 def clean(text: str) -> str:

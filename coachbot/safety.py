@@ -24,7 +24,6 @@ or two typos.
 from __future__ import annotations
 
 import itertools
-import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,7 +35,15 @@ from . import schema
 from .errors import DataError
 from .loader import display_path, read_yaml
 from .models import SEVERITIES, RedFlag
-from .normalize import MAX_CHARS, PUNCTUATION, Corrector, remember, unstretched, words
+from .normalize import (
+    MAX_CHARS,
+    PUNCTUATION,
+    SETS_BY_REPS,
+    Corrector,
+    remember,
+    unstretched,
+    words,
+)
 
 GAP = 4
 """How many unrelated words ``*`` may skip inside a trigger."""
@@ -54,7 +61,6 @@ _UNITS = frozenset(
     | {"ft", "feet", "miles", "mile", "seconds", "secs", "s", "row"}
 )
 """Words after a number that make it an amount, not a year ("a 2000 m row")."""
-_SETS = re.compile(r"\d+x\d+")
 FOLLOWING_REACH = 3
 """How many words back a following negation reaches ("numbness" ... "gone")."""
 CONTEXT_REACH = 40
@@ -309,7 +315,7 @@ def _shape(word: str, following: str = "") -> str:
     if word.isdigit():
         year = len(word) == 4 and word[:2] in ("19", "20") and following not in _UNITS
         return YEAR if year else NUMBER
-    return SETS if _SETS.fullmatch(word) else word
+    return SETS if SETS_BY_REPS.fullmatch(word) else word
 
 
 def _phrases(items: Sequence[str]) -> tuple[tuple[str, ...], ...]:
