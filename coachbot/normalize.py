@@ -25,7 +25,9 @@ MAX_SCREEN_CHARS = 200_000
 """The safety screen reads this much (a screen of 200 KB costs a few tens of milliseconds)."""
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.!?;,]")
+_HEIGHT = re.compile(r"\d+'\d+")
+"""Feet and inches ("5'4"): one word, so that neither number reads as an age."""
+_WORD = re.compile(rf"{_HEIGHT.pattern}|[a-z0-9]+(?:'[a-z]+)?|[.!?;,]")
 _CONTRACTIONS = {
     "can't": "can not",
     "cant": "can not",
@@ -81,6 +83,8 @@ def clean(text: str) -> str:
 
 
 def _expand(word: str) -> list[str]:
+    if _HEIGHT.fullmatch(word):
+        return [word]
     if word in _CONTRACTIONS:
         return _CONTRACTIONS[word].split()
     if word.endswith("n't"):

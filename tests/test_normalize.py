@@ -20,6 +20,18 @@ def test_contractions_are_spelt_out() -> None:
     assert words("whats up") == ("what", "is", "up")
 
 
+def test_a_height_in_feet_and_inches_is_one_word() -> None:
+    assert words("i'm 5'4 and 6\u20192\" tall") == ("i", "am", "5'4", "and", "6'2", "tall")
+    assert word_set("5'4") == {"5'4"}
+    # (an apostrophe before letters is still a contraction or a possessive)
+    assert words("the 90's") == ("the", "90")
+
+
+def test_height_is_not_read_as_an_age(coach: Coach) -> None:
+    reply = coach.ask("i'm 5'4 and the ghr doesnt fit me")
+    assert (reply.intent, reply.exercise) == ("equipment", "glute-ham-raise")
+
+
 def test_typographic_apostrophes_and_accents_are_folded() -> None:
     assert words("I can\u2019t") == ("i", "can", "not")
     assert words("Nórdic") == ("nordic",)
