@@ -46,6 +46,8 @@ BLOCK_CELLS = 1 << 17
 enough to stay in the processor's cache, and memory stays flat whatever the block size."""
 NUMBER = "#"
 """What every number in a message or an example is read as."""
+_SPOKEN = {"2": "to", "4": "for"}
+"""Digits that text-speak writes for a word: "how 2 do them", "a bench 4 hip thrusts"."""
 
 Vector = dict[str, float]
 
@@ -138,17 +140,23 @@ class IntentMatcher:
         self._example_stems: list[str] = []
         feats_per_example: list[list[str]] = []
         raw_vocab: set[str] = set()
+        followers: dict[str, set[str]] = defaultdict(set)
         # Examples are stored intent by intent, in intent order, so that each intent's are
         # one contiguous run of columns (its best example is a max over that run).
         for intent in sorted(examples):
             for text in examples[intent]:
                 words = self._words(text.replace("{exercise}", " "))
                 raw_vocab.update(words)
+                for a, b in zip(words, words[1:], strict=False):
+                    if a == NUMBER or a in _SPOKEN.values():
+                        followers[a].add(b)
                 stems = self._stems(words)
                 self._intent_of.append(intent)
                 self._example_text.append(text)
                 self._example_stems.append(" ".join(stems))
                 feats_per_example.append(self._features(stems))
+        self._followers = {word: frozenset(after) for word, after in followers.items()}
+        """The words that follow a number, "to" or "for" in the examples."""
         self.intents = tuple(dict.fromkeys(self._intent_of))
         """Intents that have examples, sorted (their index numbers break score ties)."""
         number = {intent: n for n, intent in enumerate(self.intents)}
@@ -234,12 +242,22 @@ class IntentMatcher:
         """The stems the matcher compares for these message words."""
         out: list[str] = []
         known = self._word_stems
-        for word in words:
+        for i, word in enumerate(words):
+            if word in _SPOKEN and i + 1 < len(words) and self._spoken(word, words[i + 1]):
+                word = _SPOKEN[word]
             stems = known.get(word)
             if stems is None:
                 stems = remember(known, word, self._stems_of(word))
             out.extend(stems)
         return out
+
+    def _spoken(self, digit: str, following: str) -> bool:
+        """Whether ``digit`` stands for its word here: the next word follows that word in
+        the examples and never a number ("2 do" is "to do", "2 sets" is two sets)."""
+        after = self._canonical(following)
+        return after in self._followers.get(_SPOKEN[digit], ()) and after not in (
+            self._followers.get(NUMBER, ())
+        )
 
     def _stems_of(self, word: str) -> tuple[str, ...]:
         if word in PUNCTUATION or word in self._ignore:

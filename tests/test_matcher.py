@@ -96,6 +96,19 @@ def test_sets_by_reps_written_short_read_as_sets_of_reps() -> None:
     assert matcher.query_stems(("x5",)) == ["x5"]
 
 
+def test_text_speak_digits_read_as_the_words_they_stand_for(coach: Coach) -> None:
+    for text, intent in (
+        ("how 2 do a glute brige", "how_to"),
+        ("is it ok 2 do bridges evry day", "frequency"),
+        ("how 2 make nordics easier", "easier_variation"),
+        ("best warmup b4 ghr", "warm_up"),
+        # ... but a number before what numbers count stays a number
+        ("i do 2 sets of 5 is that enough", "sets_reps"),
+        ("im 4 can i do nordics", "age"),
+    ):
+        assert coach.ask(text).intent == intent, text
+
+
 def test_age_questions_with_any_age_are_understood(coach: Coach) -> None:
     for text in (
         "im 45 can i do hip thrusts",
