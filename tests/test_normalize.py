@@ -18,6 +18,9 @@ def test_contractions_are_spelt_out() -> None:
     assert words("it doesn't hurt") == ("it", "does", "not", "hurt")
     assert words("cant pee") == ("can", "not", "pee")
     assert words("whats up") == ("what", "is", "up")
+    assert words("cnt feel my legs, i dnt know") == (
+        ("can", "not", "feel", "my", "legs", ",", "i", "do", "not", "know")
+    )
 
 
 def test_a_height_in_feet_and_inches_is_one_word() -> None:
@@ -108,6 +111,11 @@ def test_a_doubled_letter_typed_once_in_a_short_word_is_corrected() -> None:
     assert corrector("dizy") == "dizzy"
     assert corrector("pian") == "pain"  # a swap, as before
     assert Corrector(["dizzy"])("dizy") == "dizy"  # only where short words are corrected
+
+
+def test_text_speak_escalates_as_the_words_meant(coach: Coach) -> None:
+    flag = coach.screen.screen("cnt feel my legs after nordics")
+    assert flag is not None and flag.severity == "emergency"
 
 
 def test_stretched_words_escalate_as_the_words_meant(coach: Coach) -> None:
