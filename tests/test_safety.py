@@ -915,9 +915,13 @@ def test_stopping_strains_or_a_muscle_pulling_taut_is_no_strain(coach: Coach, te
         ("my vision went blurry and i have a massive headache", "sudden_headache"),
         ("headache and my vision went double", "sudden_headache"),
         ("my arm went dead and face feels weird", "stroke"),
+        ("im seeing double after the workout", "stroke"),
+        ("i have double vision after hip thrusts", "stroke"),
+        # (after a knock to the head, double vision is the head injury's warning sign)
+        ("the bar hit me in the head and now im seeing double", "head_injury_serious"),
     ],
 )
-def test_a_headache_with_vision_change_or_a_dead_arm_with_face_symptoms_is_an_emergency(
+def test_double_vision_a_headache_with_vision_change_or_a_dead_arm_is_an_emergency(
     coach: Coach, text: str, category: str
 ) -> None:
     flag = coach.screen.screen(text)
