@@ -268,7 +268,7 @@ class Coach:
             examples,
             self.general.synonyms,
             self.general.stopwords | self.general.pronouns,
-            ignore=self.general.pronouns,
+            ignore=self.general.pronouns | self.general.interjections,
         )
         self.finder = EntityFinder(
             self.exercises,
@@ -387,7 +387,11 @@ class Coach:
         for i, w in enumerate(words_):
             if w in ("what", "how") and (i + 1 >= len(words_) or words_[i + 1] != "about"):
                 return False
-            if w not in self.general.filler and w not in self.general.pronouns:
+            if not (
+                w in self.general.filler
+                or w in self.general.pronouns
+                or w in self.general.interjections
+            ):
                 return False
         return True
 

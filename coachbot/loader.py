@@ -521,6 +521,8 @@ class General:
     form_words: frozenset[str] = frozenset()
     """Words that after a body part describe a movement ("hips keep dropping"), not a
     health condition."""
+    interjections: frozenset[str] = frozenset()
+    """Words that only set a tone ("lol", "tbh"): no part of any question."""
 
 
 def load_general(path: Path, errors: list[DataError]) -> General:
@@ -558,6 +560,7 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         fix_questions=frozenset(content_words(p) for p in doc.get("fix_questions") or ()),
         repairs=frozenset(content_words(p) for p in doc.get("repairs") or ()),
         form_words=frozenset(w for p in doc.get("form_words") or () for w in words(p)),
+        interjections=frozenset(w for p in doc.get("interjections") or () for w in words(p)),
         focus_words=frozen_map(
             {
                 group: frozenset(tuple(words(p)) for p in ws if words(p))

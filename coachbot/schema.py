@@ -286,6 +286,7 @@ GENERAL = Obj(
         "synonyms": MapOf(Text()),
         "stopwords": TEXTS,
         "pronouns": TEXTS,
+        "interjections": TEXTS,
         "filler": TEXTS,
         "other_exercises": TEXTS,
         "proper_nouns": TEXTS,

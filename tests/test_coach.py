@@ -202,6 +202,15 @@ def test_questions_in_everyday_words_reach_their_intent(
     assert (reply.intent, reply.exercise) == (intent, exercise)
 
 
+@pytest.mark.parametrize("text", ["hammys are super sore today lol", "too hard lol", "hi lol"])
+def test_an_interjection_changes_no_reading(coach: Coach, text: str) -> None:
+    plain = text.replace(" lol", "")
+    assert coach.matcher.rank(coach.analyse(text).entities.rest) == coach.matcher.rank(
+        coach.analyse(plain).entities.rest
+    )
+    assert coach.ask(text).intent == coach.ask(plain).intent is not None
+
+
 def test_a_faq_question_is_answered_even_when_no_intent_is_close(coach: Coach) -> None:
     faq = coach.exercises["single-leg-glute-bridge"].faq[0]
     reply = coach.ask("why do my hips tilt on single leg bridges")
