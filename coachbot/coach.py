@@ -269,6 +269,7 @@ class Coach:
             self.general.synonyms,
             self.general.stopwords | self.general.pronouns,
             ignore=self.general.pronouns | self.general.interjections,
+            openers=self.general.openers,
         )
         self.finder = EntityFinder(
             self.exercises,

@@ -523,6 +523,8 @@ class General:
     health condition."""
     interjections: frozenset[str] = frozenset()
     """Words that only set a tone ("lol", "tbh"): no part of any question."""
+    openers: frozenset[tuple[str, ...]] = frozenset()
+    """Phrases that open a message before its question ("quick question", "hey coach")."""
 
 
 def load_general(path: Path, errors: list[DataError]) -> General:
@@ -561,6 +563,7 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         repairs=frozenset(content_words(p) for p in doc.get("repairs") or ()),
         form_words=frozenset(w for p in doc.get("form_words") or () for w in words(p)),
         interjections=frozenset(w for p in doc.get("interjections") or () for w in words(p)),
+        openers=frozenset(content_words(p) for p in doc.get("openers") or ()) - {()},
         focus_words=frozen_map(
             {
                 group: frozenset(tuple(words(p)) for p in ws if words(p))

@@ -27,7 +27,15 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
-from .normalize import PUNCTUATION, SETS_BY_REPS, Corrector, content_words, remember, stem
+from .normalize import (
+    PUNCTUATION,
+    SETS_BY_REPS,
+    Corrector,
+    content_words,
+    lengths_by_first_word,
+    remember,
+    stem,
+)
 
 TYPO_MIN_SCORE = 85.0
 """An unknown word is read as a known one when RapidFuzz's ratio reaches this."""
@@ -129,8 +137,11 @@ class IntentMatcher:
         synonyms: Mapping[str, str] | None = None,
         stopwords: Iterable[str] = (),
         ignore: Iterable[str] = (),
+        openers: Iterable[tuple[str, ...]] = (),
     ) -> None:
         self._synonyms = dict(synonyms or {})
+        self._openers = frozenset(openers)
+        self._opener_lengths = lengths_by_first_word(self._openers)
         # Pronouns stand for the exercise, whose name is removed before matching: dropping
         # them too keeps "how do i do them" and "how do i do {exercise}" the same question.
         self._ignore = frozenset(ignore)
@@ -225,10 +236,33 @@ class IntentMatcher:
     # -- text to features -------------------------------------------------------------------
     def _words(self, text: str) -> list[str]:
         out: list[str] = []
-        for word in content_words(text):
+        for word in self.past_openers(content_words(text)):
             if word not in self._ignore:
                 out.extend(self._canonical(word).split())
         return out
+
+    def past_openers(self, words: Sequence[str]) -> Sequence[str]:
+        """The words after the phrases that open a message ("quick question:", "hey coach,"),
+        or all of them when fewer than two words would be left ("hi there")."""
+        start, openers, lengths = 0, self._openers, self._opener_lengths
+        while start < len(words):
+            if words[start] in PUNCTUATION:
+                start += 1
+                continue
+            n = next(
+                (
+                    n
+                    for n in lengths.get(words[start], ())
+                    if tuple(words[start : start + n]) in openers
+                ),
+                0,
+            )
+            if not n:
+                break
+            start += n
+        if start == 0 or sum(w not in PUNCTUATION for w in words[start:]) < 2:
+            return words
+        return words[start:]
 
     def _stems(self, words: Iterable[str]) -> list[str]:
         return [stem(w) for w in words if w not in PUNCTUATION]
@@ -293,7 +327,7 @@ class IntentMatcher:
 
     def query(self, words: Sequence[str]) -> Query:
         """The message words as the matcher reads them (for ``rank_queries``, ``similarity``)."""
-        stems = self.query_stems(words)
+        stems = self.query_stems(self.past_openers(words))
         vector, known = self._vector(stems)
         ids = self._feature_id
         return Query(

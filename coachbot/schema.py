@@ -287,6 +287,7 @@ GENERAL = Obj(
         "stopwords": TEXTS,
         "pronouns": TEXTS,
         "interjections": TEXTS,
+        "openers": TEXTS,
         "filler": TEXTS,
         "other_exercises": TEXTS,
         "proper_nouns": TEXTS,

@@ -109,6 +109,25 @@ def test_text_speak_digits_read_as_the_words_they_stand_for(coach: Coach) -> Non
         assert coach.ask(text).intent == intent, text
 
 
+def test_openers_are_read_past_when_a_question_follows() -> None:
+    matcher = IntentMatcher(
+        {"greeting": ["hi there", "hi, how are you"], "how_to": ["how do i do it"]},
+        openers=[("quick", "question"), ("hi",), ("hey", "coach")],
+    )
+    opened = ("quick", "question", ",", "hey", "coach", "how", "do", "i", "do", "it")
+    assert matcher.past_openers(opened) == ("how", "do", "i", "do", "it")
+    assert matcher.rank(opened)[0].score == matcher.rank(opened[5:])[0].score
+    # (fewer than two words left: the opener is the message)
+    assert matcher.past_openers(("hi", "there")) == ("hi", "there")
+    assert matcher.rank(("hi", "there"))[0].intent == "greeting"
+
+
+@pytest.mark.parametrize("opener", ["quick question: ", "hey coach, ", "hi! ", "ok so "])
+def test_an_opener_changes_no_answer(coach: Coach, opener: str) -> None:
+    for text in ("how many sets of nordics", "can nordics prevent a pulled hamstring"):
+        assert coach.ask(opener + text).intent == coach.ask(text).intent, opener + text
+
+
 def test_age_questions_with_any_age_are_understood(coach: Coach) -> None:
     for text in (
         "im 45 can i do hip thrusts",
