@@ -211,6 +211,20 @@ def test_an_interjection_changes_no_reading(coach: Coach, text: str) -> None:
     assert coach.ask(text).intent == coach.ask(plain).intent is not None
 
 
+@pytest.mark.parametrize(
+    ("said", "level"),
+    [
+        (" as a beginner", "beginner"),
+        (" im intermediate", "intermediate"),
+        (" for an advanced lifter", "advanced"),
+    ],
+)
+def test_a_level_said_alongside_changes_no_intent(coach: Coach, said: str, level: str) -> None:
+    for text in ("how do i do nordics", "where should i feel hip thrusts", "why are ghrs so hard"):
+        reply = coach.ask(text + said)
+        assert (reply.intent, reply.level) == (coach.ask(text).intent, level), text + said
+
+
 def test_a_faq_question_is_answered_even_when_no_intent_is_close(coach: Coach) -> None:
     faq = coach.exercises["single-leg-glute-bridge"].faq[0]
     reply = coach.ask("why do my hips tilt on single leg bridges")
