@@ -270,6 +270,8 @@ class Coach:
             self.general.stopwords | self.general.pronouns,
             ignore=self.general.pronouns | self.general.interjections,
             openers=self.general.openers,
+            closers=self.general.closers,
+            question_words=self.general.question_words,
         )
         self.finder = EntityFinder(
             self.exercises,

@@ -525,6 +525,8 @@ class General:
     """Words that only set a tone ("lol", "tbh"): no part of any question."""
     openers: frozenset[tuple[str, ...]] = frozenset()
     """Phrases that open a message before its question ("quick question", "hey coach")."""
+    closers: frozenset[tuple[str, ...]] = frozenset()
+    """Phrases that close a message after its question ("thanks", "cheers coach")."""
 
 
 def load_general(path: Path, errors: list[DataError]) -> General:
@@ -564,6 +566,7 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         form_words=frozenset(w for p in doc.get("form_words") or () for w in words(p)),
         interjections=frozenset(w for p in doc.get("interjections") or () for w in words(p)),
         openers=frozenset(content_words(p) for p in doc.get("openers") or ()) - {()},
+        closers=frozenset(content_words(p) for p in doc.get("closers") or ()) - {()},
         focus_words=frozen_map(
             {
                 group: frozenset(tuple(words(p)) for p in ws if words(p))

@@ -138,10 +138,18 @@ class IntentMatcher:
         stopwords: Iterable[str] = (),
         ignore: Iterable[str] = (),
         openers: Iterable[tuple[str, ...]] = (),
+        closers: Iterable[tuple[str, ...]] = (),
+        question_words: Iterable[str] = (),
     ) -> None:
         self._synonyms = dict(synonyms or {})
         self._openers = frozenset(openers)
         self._opener_lengths = lengths_by_first_word(self._openers)
+        self._closers = frozenset(closers)
+        # (by last word: a closer is found from the end of a message)
+        self._closer_lengths = lengths_by_first_word(c[::-1] for c in self._closers)
+        self._asking = frozenset(question_words) | {"?"}
+        """Words that make a message a question ("?" among them): only a question's closer
+        is read past ("how many sets? thanks", but "that helps, thanks")."""
         # Pronouns stand for the exercise, whose name is removed before matching: dropping
         # them too keeps "how do i do them" and "how do i do {exercise}" the same question.
         self._ignore = frozenset(ignore)
@@ -236,14 +244,26 @@ class IntentMatcher:
     # -- text to features -------------------------------------------------------------------
     def _words(self, text: str) -> list[str]:
         out: list[str] = []
-        for word in self.past_openers(content_words(text)):
+        for word in self.framed(content_words(text)):
             if word not in self._ignore:
                 out.extend(self._canonical(word).split())
         return out
 
-    def past_openers(self, words: Sequence[str]) -> Sequence[str]:
-        """The words after the phrases that open a message ("quick question:", "hey coach,"),
-        or all of them when fewer than two words would be left ("hi there")."""
+    def framed(self, words: Sequence[str]) -> Sequence[str]:
+        """The words between the phrases that open a message ("quick question:", "hey
+        coach,") and those that close a question ("thanks", "cheers"), as long as two words
+        or more are left: "hi there" and "ok thanks" are what they say."""
+        start = self._opened(words)
+        end = self._closed(words, start)
+        if end < len(words) and self._asking.isdisjoint(words[start:end]):
+            end = len(words)  # "that helps, thanks" is all thanks
+        for part in (words[start:end], words[start:]):
+            if sum(w not in PUNCTUATION for w in part) >= 2:
+                return part
+        return words
+
+    def _opened(self, words: Sequence[str]) -> int:
+        """Where the message starts past its openers (and punctuation after them)."""
         start, openers, lengths = 0, self._openers, self._opener_lengths
         while start < len(words):
             if words[start] in PUNCTUATION:
@@ -260,9 +280,27 @@ class IntentMatcher:
             if not n:
                 break
             start += n
-        if start == 0 or sum(w not in PUNCTUATION for w in words[start:]) < 2:
-            return words
-        return words[start:]
+        return start
+
+    def _closed(self, words: Sequence[str], start: int) -> int:
+        """Where the message ends before its closers (and punctuation before them)."""
+        end, closers, lengths = len(words), self._closers, self._closer_lengths
+        while end > start:
+            if words[end - 1] in PUNCTUATION:
+                end -= 1
+                continue
+            n = next(
+                (
+                    n
+                    for n in lengths.get(words[end - 1], ())
+                    if end - n >= start and tuple(words[end - n : end]) in closers
+                ),
+                0,
+            )
+            if not n:
+                break
+            end -= n
+        return end
 
     def _stems(self, words: Iterable[str]) -> list[str]:
         return [stem(w) for w in words if w not in PUNCTUATION]
@@ -327,7 +365,7 @@ class IntentMatcher:
 
     def query(self, words: Sequence[str]) -> Query:
         """The message words as the matcher reads them (for ``rank_queries``, ``similarity``)."""
-        stems = self.query_stems(self.past_openers(words))
+        stems = self.query_stems(self.framed(words))
         vector, known = self._vector(stems)
         ids = self._feature_id
         return Query(

@@ -288,6 +288,7 @@ GENERAL = Obj(
         "pronouns": TEXTS,
         "interjections": TEXTS,
         "openers": TEXTS,
+        "closers": TEXTS,
         "filler": TEXTS,
         "other_exercises": TEXTS,
         "proper_nouns": TEXTS,

@@ -115,17 +115,34 @@ def test_openers_are_read_past_when_a_question_follows() -> None:
         openers=[("quick", "question"), ("hi",), ("hey", "coach")],
     )
     opened = ("quick", "question", ",", "hey", "coach", "how", "do", "i", "do", "it")
-    assert matcher.past_openers(opened) == ("how", "do", "i", "do", "it")
+    assert matcher.framed(opened) == ("how", "do", "i", "do", "it")
     assert matcher.rank(opened)[0].score == matcher.rank(opened[5:])[0].score
     # (fewer than two words left: the opener is the message)
-    assert matcher.past_openers(("hi", "there")) == ("hi", "there")
+    assert matcher.framed(("hi", "there")) == ("hi", "there")
     assert matcher.rank(("hi", "there"))[0].intent == "greeting"
 
 
-@pytest.mark.parametrize("opener", ["quick question: ", "hey coach, ", "hi! ", "ok so "])
-def test_an_opener_changes_no_answer(coach: Coach, opener: str) -> None:
+def test_a_question_is_read_before_its_closer() -> None:
+    matcher = IntentMatcher(
+        {"thanks": ["that helps, thanks"], "how_to": ["how do i do it"]},
+        closers=[("thanks",), ("cheers", "coach")],
+        question_words=["how"],
+    )
+    asked = ("how", "do", "i", "do", "it", "?", "cheers", "coach")
+    assert matcher.framed(asked) == ("how", "do", "i", "do", "it")
+    # (no question before it: the closer is part of what is said)
+    assert matcher.framed(("that", "helps", ",", "thanks")) == ("that", "helps", ",", "thanks")
+    assert matcher.framed(("ok", "thanks")) == ("ok", "thanks")
+
+
+@pytest.mark.parametrize(
+    ("opener", "closer"),
+    [("quick question: ", ""), ("hey coach, ", ""), ("hi! ", ""), ("ok so ", ""), ("", "? thanks")],
+)
+def test_an_opener_or_a_closer_changes_no_answer(coach: Coach, opener: str, closer: str) -> None:
     for text in ("how many sets of nordics", "can nordics prevent a pulled hamstring"):
-        assert coach.ask(opener + text).intent == coach.ask(text).intent, opener + text
+        said = opener + text + closer
+        assert coach.ask(said).intent == coach.ask(text).intent, said
 
 
 def test_age_questions_with_any_age_are_understood(coach: Coach) -> None:
