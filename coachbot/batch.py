@@ -51,7 +51,7 @@ from typing import Any, BinaryIO, Generic, TextIO, TypeVar
 from .coach import Coach
 from .errors import CoachbotError, UsageError
 from .models import Reply
-from .normalize import MAX_CHARS, MAX_SCREEN_CHARS, words
+from .normalize import MAX_CHARS, MAX_SCREEN_CHARS, head, words
 
 MAX_QUESTION_CHARS = MAX_SCREEN_CHARS
 """A longer question is an error record. Up to this, a question is answered as ``ask``
@@ -87,13 +87,14 @@ def cache_key(text: str) -> Hashable:
 
     Every stage of the coach reads a message through ``normalize.words``, so case, spacing,
     accents and typographic quotes cannot change the answer. A long message is read in two
-    parts (the first ``MAX_CHARS`` characters by every stage, the rest by the safety screen
-    alone), and so is its key.
+    parts (``normalize.head``, the first ``MAX_CHARS`` characters up to a word's end, by every
+    stage, the rest by the safety screen alone), and so is its key.
     """
     # Strings rather than tuples of words: a tenth of the memory in a full cache.
     if len(text) <= MAX_CHARS:
         return (" ".join(words(text)), None)
-    return (" ".join(words(text[:MAX_CHARS])), " ".join(words(text[MAX_CHARS:MAX_SCREEN_CHARS])))
+    first = head(text)
+    return (" ".join(words(first)), " ".join(words(text[len(first) : MAX_SCREEN_CHARS])))
 
 
 class _Cache:

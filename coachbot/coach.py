@@ -42,6 +42,7 @@ from .normalize import (
     PUNCTUATION,
     PhraseTable,
     content_words,
+    head,
     word_set,
     words,
 )
@@ -435,7 +436,7 @@ class Coach:
     def _one_off(self, text: str) -> Context:
         if not isinstance(text, str):
             return _NO_MEMORY  # (analyse says what is wrong with it)
-        kit = self.equipment_in(content_words(text[:MAX_CHARS]))
+        kit = self.equipment_in(content_words(head(text)))
         return Context(profile=Profile(equipment=kit)) if kit else _NO_MEMORY
 
     def equipment_in(self, said: Sequence[str]) -> tuple[str, ...]:
@@ -507,7 +508,7 @@ class Coach:
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"a question must be a str, not {type(text).__name__}")
-            said = words(text[:MAX_CHARS])
+            said = words(head(text))
             entities = self.finder.find(said)
             screened.append(
                 (

@@ -24,6 +24,22 @@ MAX_CHARS = 1000
 MAX_SCREEN_CHARS = 200_000
 """The safety screen reads this much (a screen of 200 KB costs a few tens of milliseconds)."""
 
+
+def head(text: str) -> str:
+    """The first ``MAX_CHARS`` characters of ``text``, or fewer so that no word is cut in
+    two: "chest" across the limit would read as "che" and "st", and match no symptom."""
+    if len(text) <= MAX_CHARS:
+        return text
+    cut = MAX_CHARS
+    while cut > 0 and _inside(text[cut - 1]) and _inside(text[cut]):
+        cut -= 1
+    return text[:cut] if cut else text[:MAX_CHARS]  # (one word longer than the limit)
+
+
+def _inside(ch: str) -> bool:
+    return ch.isalnum() or ch == "'"
+
+
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _HEIGHT = re.compile(r"\d+'\d+")
 """Feet and inches ("5'4"): one word, so that neither number reads as an age."""

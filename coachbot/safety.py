@@ -40,6 +40,7 @@ from .normalize import (
     PUNCTUATION,
     SETS_BY_REPS,
     Corrector,
+    head,
     remember,
     unstretched,
     words,
@@ -983,9 +984,10 @@ class SafetyScreen:
     def assess(self, text: str) -> Assessment:
         # Typos are corrected in the first MAX_CHARS characters; beyond that (a pasted essay)
         # words are matched as written, which keeps a 200 KB message to milliseconds.
-        fixed = self._correct_all(words(text[:MAX_CHARS]))
-        if len(text) > MAX_CHARS:
-            fixed += words(text[MAX_CHARS:])
+        first = head(text)
+        fixed = self._correct_all(words(first))
+        if len(first) < len(text):
+            fixed += words(text[len(first) :])
         assessment = self._assess(fixed)
         # An aside can part a symptom from what it is about ("my chest, right in the middle,
         # has this crushing weight"), and a gap never crosses a comma: the message is read
@@ -1066,7 +1068,7 @@ class SafetyScreen:
         symptom's ("I don't have bad knees" is negated, "my wife's bad back" third party)."""
         if not spans:
             return []
-        fixed = self._correct_all(words(text[:MAX_CHARS]))
+        fixed = self._correct_all(words(head(text)))
         cues = self._cues(fixed, self._occurrences(fixed), frozenset(), spans)
         return [self._context(fixed, a, b, cues) for a, b in spans]
 

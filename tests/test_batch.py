@@ -948,6 +948,15 @@ def test_a_stray_cr_in_an_lf_file_stays_inside_its_line() -> None:
     ]
 
 
+def test_a_word_across_the_cut_is_read_whole_and_keyed_alike(coach: Coach) -> None:
+    # "chest" across MAX_CHARS is neither "che" in the first part nor "st" in the second.
+    for shift in range(0, 20):
+        text = ("a " * 600)[: batch.MAX_CHARS - shift] + "i have chest pain right now"
+        reply = coach.ask(text)
+        assert reply.red_flag is not None and reply.red_flag.category == "chest_pain", shift
+        assert batch.cache_key(text) == batch.cache_key(text.replace("chest", "CHEST"))
+
+
 def test_a_cr_file_whose_first_line_is_too_long_keeps_the_next_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -7,6 +7,7 @@ from coachbot.normalize import (
     Corrector,
     clean,
     content_words,
+    head,
     stem,
     word_set,
     words,
@@ -21,6 +22,13 @@ def test_contractions_are_spelt_out() -> None:
     assert words("cnt feel my legs, i dnt know") == (
         ("can", "not", "feel", "my", "legs", ",", "i", "do", "not", "know")
     )
+
+
+def test_the_head_of_a_long_text_ends_between_words() -> None:
+    text = "ab " * 400
+    assert head(text) == text[:999] and head("short") == "short"
+    assert head("x" * 1500) == "x" * MAX_CHARS  # (a single word longer than the limit)
+    assert head("a" * 998 + " can't stop") == "a" * 998 + " "
 
 
 def test_a_height_in_feet_and_inches_is_one_word() -> None:
