@@ -272,7 +272,6 @@ class Coach:
             ignore=self.general.pronouns | self.general.interjections,
             openers=self.general.openers,
             closers=self.general.closers,
-            question_words=self.general.question_words,
         )
         self.finder = EntityFinder(
             self.exercises,

@@ -54,6 +54,12 @@ BLOCK_CELLS = 1 << 17
 enough to stay in the processor's cache, and memory stays flat whatever the block size."""
 NUMBER = "#"
 """What every number in a message or an example is read as."""
+_ASKING = frozenset(
+    {"how", "what", "why", "which", "when", "where", "who", "can", "could", "should", "would"}
+    | {"is", "are", "am", "do", "does", "will", "any", "anything"}
+)
+"""Words a question starts with: only a question's closer is read past ("how many sets?
+thanks", "is it ok thanks", but "that is great thanks", "great help thanks")."""
 _SPOKEN = {"2": "to", "4": "for"}
 """Digits that text-speak writes for a word: "how 2 do them", "a bench 4 hip thrusts"."""
 
@@ -139,7 +145,6 @@ class IntentMatcher:
         ignore: Iterable[str] = (),
         openers: Iterable[tuple[str, ...]] = (),
         closers: Iterable[tuple[str, ...]] = (),
-        question_words: Iterable[str] = (),
     ) -> None:
         self._synonyms = dict(synonyms or {})
         self._openers = frozenset(openers)
@@ -147,13 +152,13 @@ class IntentMatcher:
         self._closers = frozenset(closers)
         # (by last word: a closer is found from the end of a message)
         self._closer_lengths = lengths_by_first_word(c[::-1] for c in self._closers)
-        self._asking = frozenset(question_words) | {"?"}
-        """Words that make a message a question ("?" among them): only a question's closer
-        is read past ("how many sets? thanks", but "that helps, thanks")."""
         # Pronouns stand for the exercise, whose name is removed before matching: dropping
         # them too keeps "how do i do them" and "how do i do {exercise}" the same question.
         self._ignore = frozenset(ignore)
         self._stopwords = frozenset(stopwords)
+        self._asides = self._ignore - self._stopwords
+        """Ignored words that are no stopword ("lol", not "it"): skipped wherever they stand
+        when openers and closers are looked for."""
         self._intent_of: list[str] = []
         self._example_text: list[str] = []
         self._example_stems: list[str] = []
@@ -255,18 +260,25 @@ class IntentMatcher:
         or more are left: "hi there" and "ok thanks" are what they say."""
         start = self._opened(words)
         end = self._closed(words, start)
-        if end < len(words) and self._asking.isdisjoint(words[start:end]):
+        if end < len(words) and not self._asks(words[start:end]):
             end = len(words)  # "that helps, thanks" is all thanks
         for part in (words[start:end], words[start:]):
-            if sum(w not in PUNCTUATION for w in part) >= 2:
+            if sum(w not in PUNCTUATION and w not in self._ignore for w in part) >= 2:
                 return part
         return words
 
+    def _asks(self, words: Sequence[str]) -> bool:
+        """Whether the words are a question: a question mark, or a first word that opens
+        one."""
+        first = next((w for w in words if w not in PUNCTUATION and w not in self._asides), "")
+        return first in _ASKING or "?" in words
+
     def _opened(self, words: Sequence[str]) -> int:
-        """Where the message starts past its openers (and punctuation after them)."""
+        """Where the message starts past its openers (and the punctuation and ignored words
+        ("lol") around them)."""
         start, openers, lengths = 0, self._openers, self._opener_lengths
         while start < len(words):
-            if words[start] in PUNCTUATION:
+            if words[start] in PUNCTUATION or words[start] in self._asides:
                 start += 1
                 continue
             n = next(
@@ -283,10 +295,11 @@ class IntentMatcher:
         return start
 
     def _closed(self, words: Sequence[str], start: int) -> int:
-        """Where the message ends before its closers (and punctuation before them)."""
+        """Where the message ends before its closers (and the punctuation and ignored words
+        around them)."""
         end, closers, lengths = len(words), self._closers, self._closer_lengths
         while end > start:
-            if words[end - 1] in PUNCTUATION:
+            if words[end - 1] in PUNCTUATION or words[end - 1] in self._asides:
                 end -= 1
                 continue
             n = next(

@@ -40,7 +40,10 @@ def _inside(ch: str) -> bool:
     return ch.isalnum() or ch == "'"
 
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_TYPOGRAPHIC = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'", "\u00d7": "x"}
+)
+"""Typographic apostrophes as the plain one, and "3\u00d75" as "3x5"."""
 _HEIGHT = re.compile(r"\d+'\d+")
 """Feet and inches ("5'4"): one word, so that neither number reads as an age."""
 _WORD = re.compile(rf"{_HEIGHT.pattern}|[a-z0-9]+(?:'[a-z]+)?|[.!?;,]")
@@ -90,8 +93,8 @@ SETS_BY_REPS = re.compile(r"\d+x\d+")
 def clean(text: str) -> str:
     """Unicode-normalised, case-folded text with control characters and symbols removed."""
     if text.isascii():  # most messages: nothing for Unicode normalisation to do
-        return text.translate(_APOSTROPHES).lower()
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+        return text.translate(_TYPOGRAPHIC).lower()
+    text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHIC).casefold()
     # Letters of other scripts survive NFKC; accents on Latin letters are dropped so that
     # "nórdic" still reads as "nordic".
     text = "".join(

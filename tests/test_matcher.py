@@ -126,13 +126,13 @@ def test_a_question_is_read_before_its_closer() -> None:
     matcher = IntentMatcher(
         {"thanks": ["that helps, thanks"], "how_to": ["how do i do it"]},
         closers=[("thanks",), ("cheers", "coach")],
-        question_words=["how"],
     )
     asked = ("how", "do", "i", "do", "it", "?", "cheers", "coach")
     assert matcher.framed(asked) == ("how", "do", "i", "do", "it")
     # (no question before it: the closer is part of what is said)
     assert matcher.framed(("that", "helps", ",", "thanks")) == ("that", "helps", ",", "thanks")
     assert matcher.framed(("ok", "thanks")) == ("ok", "thanks")
+    assert matcher.framed(("that", "is", "great", "thanks")) == ("that", "is", "great", "thanks")
 
 
 @pytest.mark.parametrize(
@@ -143,6 +143,21 @@ def test_an_opener_or_a_closer_changes_no_answer(coach: Coach, opener: str, clos
     for text in ("how many sets of nordics", "can nordics prevent a pulled hamstring"):
         said = opener + text + closer
         assert coach.ask(said).intent == coach.ask(text).intent, said
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("that is great thanks", "thanks"),  # no question before the closer
+        ("that will help thanks", "thanks"),
+        ("how many sets thanks lol", "sets_reps"),  # an interjection hides no closer
+        ("hey lol, quick question: how many sets", "sets_reps"),  # ... nor an opener
+        ("hey lol lol", "greeting"),  # (nothing but ignored words after the opener)
+        ("is 3\u00d75 ok for nordics", "sets_reps"),
+    ],
+)
+def test_openers_and_closers_around_ignored_words(coach: Coach, text: str, intent: str) -> None:
+    assert coach.ask(text).intent == intent
 
 
 def test_age_questions_with_any_age_are_understood(coach: Coach) -> None:
