@@ -330,6 +330,13 @@ class IntentMatcher:
         for i, word in enumerate(words):
             if word in _SPOKEN and i + 1 < len(words) and self._spoken(word, words[i + 1]):
                 word = _SPOKEN[word]
+            elif (
+                word == "x"
+                and 0 < i < len(words) - 1
+                and words[i - 1].isdigit()
+                and (words[i + 1].isdigit())
+            ):
+                word = "sets of"  # "3 x 5", as "3x5"
             stems = known.get(word)
             if stems is None:
                 stems = remember(known, word, self._stems_of(word))

@@ -154,9 +154,12 @@ def test_an_opener_or_a_closer_changes_no_answer(coach: Coach, opener: str, clos
         ("hey lol, quick question: how many sets", "sets_reps"),  # ... nor an opener
         ("hey lol lol", "greeting"),  # (nothing but ignored words after the opener)
         ("is 3\u00d75 ok for nordics", "sets_reps"),
+        ("is 3 x 5 ok for nordics", "sets_reps"),
     ],
 )
-def test_openers_and_closers_around_ignored_words(coach: Coach, text: str, intent: str) -> None:
+def test_openers_closers_and_sets_by_reps_read_as_meant(
+    coach: Coach, text: str, intent: str
+) -> None:
     assert coach.ask(text).intent == intent
 
 
