@@ -838,7 +838,7 @@ class Coach:
         best = turn.ranking[0] if turn.ranking else None
         if best is not None:
             notes.append(f"best intent {best.intent} {best.score:.3f} via {best.example!r}")
-        rest = ents.rest
+        rest = tuple(self.matcher.inside_frame(ents.rest))  # ("cheers, what about nordics?")
         if best is not None and best.intent in self._small_talk and not self._mostly(best, turn):
             # "can I do glute bridges in the morning" shares "morning" with a greeting, but
             # it is a question: the best intent that is not small talk answers it, if any.

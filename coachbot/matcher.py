@@ -150,7 +150,8 @@ class IntentMatcher:
         self._openers = frozenset(openers)
         self._opener_lengths = lengths_by_first_word(self._openers)
         self._closers = frozenset(closers)
-        # (by last word: a closer is found from the end of a message)
+        self._closer_starts = lengths_by_first_word(self._closers)
+        # (by last word: a closer is mostly found from the end of a message)
         self._closer_lengths = lengths_by_first_word(c[::-1] for c in self._closers)
         # Pronouns stand for the exercise, whose name is removed before matching: dropping
         # them too keeps "how do i do them" and "how do i do {exercise}" the same question.
@@ -256,16 +257,27 @@ class IntentMatcher:
 
     def framed(self, words: Sequence[str]) -> Sequence[str]:
         """The words between the phrases that open a message ("quick question:", "hey
-        coach,") and those that close a question ("thanks", "cheers"), as long as two words
-        or more are left: "hi there" and "ok thanks" are what they say."""
-        start = self._opened(words)
-        end = self._closed(words, start)
-        if end < len(words) and not self._asks(words[start:end]):
-            end = len(words)  # "that helps, thanks" is all thanks
+        coach,") and those that close a question ("thanks", "cheers", also before one:
+        "thanks! how many sets?"), as long as two words or more are left: "hi there" and "ok
+        thanks" are what they say."""
+        start, end = self._frame(words)
         for part in (words[start:end], words[start:]):
             if sum(w not in PUNCTUATION and w not in self._ignore for w in part) >= 2:
                 return part
         return words
+
+    def inside_frame(self, words: Sequence[str]) -> Sequence[str]:
+        """The words between openers and closers, however few: "quick question: ghr" is a
+        name alone."""
+        start, end = self._frame(words)
+        return words[start:end]
+
+    def _frame(self, words: Sequence[str]) -> tuple[int, int]:
+        start = self._opened(words)
+        end = self._closed(words, start)
+        if end < len(words) and not self._asks(words[start:end]):
+            end = len(words)  # "that helps, thanks" is all thanks
+        return start, end
 
     def _asks(self, words: Sequence[str]) -> bool:
         """Whether the words are a question: a question mark, or a first word that opens
@@ -274,25 +286,34 @@ class IntentMatcher:
         return first in _ASKING or "?" in words
 
     def _opened(self, words: Sequence[str]) -> int:
-        """Where the message starts past its openers (and the punctuation and ignored words
-        ("lol") around them)."""
-        start, openers, lengths = 0, self._openers, self._opener_lengths
+        """Where the message starts past its openers, and past closers before a question
+        (and the punctuation and ignored words ("lol") around them)."""
+        start = 0
         while start < len(words):
             if words[start] in PUNCTUATION or words[start] in self._asides:
                 start += 1
                 continue
-            n = next(
-                (
-                    n
-                    for n in lengths.get(words[start], ())
-                    if tuple(words[start : start + n]) in openers
-                ),
-                0,
-            )
+            n = self._phrase_at(words, start, self._openers, self._opener_lengths)
+            if not n:
+                n = self._phrase_at(words, start, self._closers, self._closer_starts)
+                if not self._asks(words[start + n :]):
+                    n = 0
             if not n:
                 break
             start += n
         return start
+
+    @staticmethod
+    def _phrase_at(
+        words: Sequence[str],
+        at: int,
+        phrases: frozenset[tuple[str, ...]],
+        lengths: Mapping[str, tuple[int, ...]],
+    ) -> int:
+        """The length of the longest of ``phrases`` that starts at word ``at``, or 0."""
+        return next(
+            (n for n in lengths.get(words[at], ()) if tuple(words[at : at + n]) in phrases), 0
+        )
 
     def _closed(self, words: Sequence[str], start: int) -> int:
         """Where the message ends before its closers (and the punctuation and ignored words

@@ -155,6 +155,9 @@ def test_an_opener_or_a_closer_changes_no_answer(coach: Coach, opener: str, clos
         ("hey lol lol", "greeting"),  # (nothing but ignored words after the opener)
         ("is 3\u00d75 ok for nordics", "sets_reps"),
         ("is 3 x 5 ok for nordics", "sets_reps"),
+        ("thanks! how many sets", "sets_reps"),  # a closer before a question
+        ("thanks a lot", "thanks"),  # ... but not before anything else
+        ("quick question: ghr", "overview"),  # a name alone inside the frame
     ],
 )
 def test_openers_closers_and_sets_by_reps_read_as_meant(
