@@ -193,6 +193,7 @@ def test_the_single_leg_bridge_is_its_own_exercise(coach: Coach, text: str, inte
         ("do i squeeze my glutes on prone hip extensions", "form_cues", "prone-hip-extension"),
         ("is it normal that i can only do like 2 nordics", "why_hard", "nordic-hamstring-curl"),
         ("recommend me something for hamstrings", "recommend", None),
+        ("how long till i see results from hip thrusts", "build_muscle", "hip-thrust"),
     ],
 )
 def test_questions_in_everyday_words_reach_their_intent(
@@ -226,6 +227,11 @@ def test_a_level_said_alongside_changes_no_intent(coach: Coach, said: str, level
     for text in ("how do i do nordics", "where should i feel hip thrusts", "why are ghrs so hard"):
         reply = coach.ask(text + said)
         assert (reply.intent, reply.level) == (coach.ask(text).intent, level), text + said
+
+
+def test_a_muscle_answer_says_how_soon_results_come(coach: Coach) -> None:
+    for text in ("how long until i see results", "will nordics make my hamstrings bigger"):
+        assert "within a few weeks" in coach.ask(text).text, text
 
 
 def test_a_faq_question_is_answered_even_when_no_intent_is_close(coach: Coach) -> None:
