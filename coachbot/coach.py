@@ -269,7 +269,8 @@ class Coach:
             examples,
             self.general.synonyms,
             self.general.stopwords | self.general.pronouns,
-            ignore=self.general.pronouns | self.general.interjections,
+            ignore=self.general.pronouns,
+            interjections=self.general.interjections,
             openers=self.general.openers,
             closers=self.general.closers,
         )

@@ -143,6 +143,7 @@ class IntentMatcher:
         synonyms: Mapping[str, str] | None = None,
         stopwords: Iterable[str] = (),
         ignore: Iterable[str] = (),
+        interjections: Iterable[str] = (),
         openers: Iterable[tuple[str, ...]] = (),
         closers: Iterable[tuple[str, ...]] = (),
     ) -> None:
@@ -155,11 +156,11 @@ class IntentMatcher:
         self._closer_lengths = lengths_by_first_word(c[::-1] for c in self._closers)
         # Pronouns stand for the exercise, whose name is removed before matching: dropping
         # them too keeps "how do i do them" and "how do i do {exercise}" the same question.
-        self._ignore = frozenset(ignore)
+        self._interjections = frozenset(interjections)
+        """Words that only set a tone ("lol"): ignored, and skipped wherever they stand when
+        openers and closers are looked for."""
+        self._ignore = frozenset(ignore) | self._interjections
         self._stopwords = frozenset(stopwords)
-        self._asides = self._ignore - self._stopwords
-        """Ignored words that are no stopword ("lol", not "it"): skipped wherever they stand
-        when openers and closers are looked for."""
         self._intent_of: list[str] = []
         self._example_text: list[str] = []
         self._example_stems: list[str] = []
@@ -282,7 +283,9 @@ class IntentMatcher:
     def _asks(self, words: Sequence[str]) -> bool:
         """Whether the words are a question: a question mark, or a first word that opens
         one."""
-        first = next((w for w in words if w not in PUNCTUATION and w not in self._asides), "")
+        first = next(
+            (w for w in words if w not in PUNCTUATION and w not in self._interjections), ""
+        )
         return first in _ASKING or "?" in words
 
     def _opened(self, words: Sequence[str]) -> int:
@@ -290,7 +293,7 @@ class IntentMatcher:
         (and the punctuation and ignored words ("lol") around them)."""
         start = 0
         while start < len(words):
-            if words[start] in PUNCTUATION or words[start] in self._asides:
+            if words[start] in PUNCTUATION or words[start] in self._interjections:
                 start += 1
                 continue
             n = self._phrase_at(words, start, self._openers, self._opener_lengths)
@@ -320,7 +323,7 @@ class IntentMatcher:
         around them)."""
         end, closers, lengths = len(words), self._closers, self._closer_lengths
         while end > start:
-            if words[end - 1] in PUNCTUATION or words[end - 1] in self._asides:
+            if words[end - 1] in PUNCTUATION or words[end - 1] in self._interjections:
                 end -= 1
                 continue
             n = next(
