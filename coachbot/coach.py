@@ -83,6 +83,9 @@ exercise compared with, the profile, the conditions and the focus of the questio
 coach renders each one once)."""
 
 SAFETY_INTENT = "safety_info"
+OUTSIDE_COMPARISON = "benefits"
+"""What a comparison with an exercise this coach does not cover answers instead: what the one
+it covers is good for."""
 ACKNOWLEDGE = "acknowledge"
 """The intent of "ok", "got it": right after an escalation, or with an emergency on record,
 it gets the escalation again (an "ok" may be all someone types before doing nothing)."""
@@ -745,6 +748,24 @@ class Coach:
             found = self._from_faq(exercise, turn, best.score, level, context, notes)
             if found is not None:
                 return found
+        if (
+            intent.id in self._pairs
+            and exercise is not None
+            and other is None
+            and OUTSIDE_COMPARISON in self.intents
+            and "compare_outside" in self.messages
+            and self._mentions_other_exercise(ents.rest)
+        ):
+            # "hip thrusts vs squats": the other one has no file to set side by side, so say
+            # so and tell what this one is good for, rather than ask what to compare it with.
+            notes.append("compared with an exercise this coach does not cover")
+            answer = self._answer_text(
+                self.intents[OUTSIDE_COMPARISON], exercise, level, None, context.profile
+            )
+            opening = render.fill(self.messages["compare_outside"], name=self.spoken_name(exercise))
+            return self._final(
+                f"{opening}\n{answer}", intent.id, exercise, best.score, level, context, notes
+            )
 
         ambiguous = ents.ambiguous if not mentioned else None
         if intent.needs_exercise and (

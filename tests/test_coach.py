@@ -583,6 +583,39 @@ def test_two_exercises_set_against_each_other_are_compared(
     assert other in reply.text.lower()
 
 
+@pytest.mark.parametrize(
+    ("text", "exercise"),
+    [
+        ("hip thrusts vs squats for glutes", "hip-thrust"),
+        ("nordics vs rdls", "nordic-hamstring-curl"),
+    ],
+)
+def test_a_comparison_with_an_exercise_not_covered_says_so_and_what_ours_is_good_for(
+    coach: Coach, text: str, exercise: str
+) -> None:
+    reply = coach.ask(text)
+    assert (reply.intent, reply.exercise) == ("compare", exercise)
+    assert reply.text.startswith(coach.messages["compare_outside"])
+    assert coach.render_intent("benefits", exercise) in reply.text
+    assert "Which exercise would you like to compare it with?" not in reply.text
+
+
+def test_a_comparison_with_an_exercise_not_covered_follows_the_conversation(
+    coach: Coach,
+) -> None:
+    session = coach.session()
+    session.ask("tell me about hip thrusts")
+    reply = session.ask("is it better than lunges")
+    assert (reply.intent, reply.exercise) == ("compare", "hip-thrust")
+    assert reply.text.startswith(coach.messages["compare_outside"])
+
+
+def test_whether_an_exercise_is_good_for_a_muscle_is_no_comparison(coach: Coach) -> None:
+    # (The hip thrust's FAQ on squats shares "for the glutes" with it, and once won.)
+    assert coach.ask("are hip thrusts good for the glutes").intent == "benefits"
+    assert "squats" in coach.ask("are hip thrusts better than squats for glutes").text
+
+
 def test_two_exercises_asked_about_a_condition_keep_the_condition(coach: Coach) -> None:
     assert coach.ask("are nordics or ghr better for bad knees").intent == "injury_modification"
 
