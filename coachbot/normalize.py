@@ -283,6 +283,7 @@ class Corrector:
     ) -> None:
         vocab = set(vocabulary)
         self._vocab = sorted(w for w in vocab if len(w) >= min_length - 1)
+        self._vocab_set = frozenset(self._vocab)
         # Four-letter words are only ever one slip away from each other ("pain"/"pian"), so
         # where asked for they are compared by edit distance (a swap counts as one edit).
         self._short = sorted(w for w in vocab if len(w) == 4) if short_edits else []
@@ -365,7 +366,18 @@ class Corrector:
             return word, False
         if len(word) == 4:
             return self._nearest_short(word), False
-        return word, True
+        # Two neighbouring letters swapped is the commonest slip, and the ratio search
+        # misses it in a five-letter word ("itght" scores 80 against "tight").
+        swapped = self._swapped(word)
+        return (swapped, False) if swapped is not None else (word, True)
+
+    def _swapped(self, word: str) -> str | None:
+        """The first vocabulary word ``word`` becomes with two neighbouring letters swapped."""
+        for i in range(len(word) - 1):
+            form = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            if form in self._vocab_set:
+                return form
+        return None
 
     def _nearest_short(self, word: str) -> str:
         # A doubled letter typed once ("dizy") is the commonest slip in a short word.

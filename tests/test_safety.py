@@ -353,6 +353,7 @@ def test_second_safety_set_emergencies_are_all_caught_and_benign_pass(coach: Coa
     ("text", "escalates"),
     [
         ("chest pian doing hip thrusts", True),  # a swapped pair of letters is a typo
+        ("my chest is itght", True),  # (in a five-letter word too)
         ("where do i slot hip thrusts in", False),  # a changed letter is another word
         ("i cant feel my legs after ghrs", True),
     ],
