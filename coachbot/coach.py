@@ -294,6 +294,14 @@ class Coach:
         }
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self._others = PhraseTable((phrase, True) for phrase in self.general.other_exercises)
+        self._other_muscles = PhraseTable((p, True) for p in self.general.other_muscles)
+        trained = " ".join(
+            m
+            for ex in self.exercises.values()
+            for m in (*ex.muscles.primary, *ex.muscles.secondary)
+        )
+        self._our_muscles = frozenset(g for g in self.general.focus_words if g in trained)
+        """The focus groups that are muscles these exercises train ("glute", "hamstring")."""
         # A message of filler alone ("ok") is neither; and a repair keeps the words that
         # carry its meaning ("makes no sense" is not "ok, makes sense").
         self._fix_questions = frozenset(map(self._bare, self.general.fix_questions)) - {()}
@@ -914,6 +922,20 @@ class Coach:
             # hip thrusts: intents flagged names_other_exercises may name them.)
             notes.append("names an exercise this coach does not cover")
             return Match(OUT_OF_SCOPE, best.score if best else 0.0, ""), context
+        if (
+            best is not None
+            and not ents.mentions
+            and best.intent in self.intents
+            and not self.intents[best.intent].needs_exercise
+            and best.intent not in self._small_talk
+            and best.intent != SAFETY_INTENT  # ("when should i worry about my chest?")
+            and next(self._other_muscles.found(ents.rest), False)
+            and self._our_muscles.isdisjoint(self._focus(ents.rest))
+        ):
+            # "best bicep exercises?" shares all but one word with "best glute exercises?",
+            # and a list of glute exercises would be a confident wrong answer.
+            notes.append("names a muscle group this coach does not train")
+            return Match(OUT_OF_SCOPE, best.score, ""), context
         return best, context
 
     def _mostly(self, match: Match, turn: Turn) -> bool:

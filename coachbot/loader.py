@@ -515,9 +515,8 @@ class General:
     focus_words: Mapping[str, frozenset[tuple[str, ...]]] = field(
         default_factory=lambda: frozen_map({})
     )
-    """Group or aspect -> the words or phrases that name it ("glutes", "every day")."""
-    """What a question can single out, muscle groups ("glute") or aspects ("difficulty"),
-    and the words that say so."""
+    """What a question can single out, muscle groups ("glute") or aspects ("difficulty"):
+    group or aspect -> the words or phrases that name it ("glutes", "every day")."""
     form_words: frozenset[str] = frozenset()
     """Words that after a body part describe a movement ("hips keep dropping"), not a
     health condition."""
@@ -527,6 +526,8 @@ class General:
     """Phrases that open a message before its question ("quick question", "hey coach")."""
     closers: frozenset[tuple[str, ...]] = frozenset()
     """Phrases that close a message after its question ("thanks", "cheers coach")."""
+    other_muscles: frozenset[tuple[str, ...]] = frozenset()
+    """Muscle groups this coach does not train ("biceps", "chest")."""
 
 
 def load_general(path: Path, errors: list[DataError]) -> General:
@@ -567,6 +568,7 @@ def load_general(path: Path, errors: list[DataError]) -> General:
         interjections=frozenset(w for p in doc.get("interjections") or () for w in words(p)),
         openers=frozenset(content_words(p) for p in doc.get("openers") or ()) - {()},
         closers=frozenset(content_words(p) for p in doc.get("closers") or ()) - {()},
+        other_muscles=frozenset(content_words(p) for p in doc.get("other_muscles") or ()) - {()},
         focus_words=frozen_map(
             {
                 group: frozenset(tuple(words(p)) for p in ws if words(p))

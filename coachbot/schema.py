@@ -291,6 +291,7 @@ GENERAL = Obj(
         "closers": TEXTS,
         "filler": TEXTS,
         "other_exercises": TEXTS,
+        "other_muscles": TEXTS,
         "proper_nouns": TEXTS,
         "suggested_exercises": TEXTS,
         "question_words": TEXTS,

@@ -616,6 +616,29 @@ def test_whether_an_exercise_is_good_for_a_muscle_is_no_comparison(coach: Coach)
     assert "squats" in coach.ask("are hip thrusts better than squats for glutes").text
 
 
+@pytest.mark.parametrize(
+    "text", ["best bicep exercises?", "best exercises for abs", "what should i do for chest"]
+)
+def test_a_muscle_group_we_do_not_train_is_out_of_scope(coach: Coach, text: str) -> None:
+    reply = coach.ask(text)
+    assert (reply.intent, reply.text) == (None, coach.messages["out_of_scope"])
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("best exercises for glutes and abs", "recommend"),
+        ("best exercise for the biceps femoris", "recommend"),
+        ("do glute bridges work my abs", "muscles_worked"),
+        ("when should i worry about my chest", "safety_info"),
+    ],
+)
+def test_a_muscle_group_we_do_not_train_beside_ours_or_a_named_exercise_is_answered(
+    coach: Coach, text: str, intent: str
+) -> None:
+    assert coach.ask(text).intent == intent
+
+
 def test_two_exercises_asked_about_a_condition_keep_the_condition(coach: Coach) -> None:
     assert coach.ask("are nordics or ghr better for bad knees").intent == "injury_modification"
 
