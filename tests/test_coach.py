@@ -639,6 +639,35 @@ def test_a_muscle_group_we_do_not_train_beside_ours_or_a_named_exercise_is_answe
     assert coach.ask(text).intent == intent
 
 
+_REASSURED = "it is not bad for you when nothing hurts there"
+
+
+def test_a_general_worry_about_the_joints_is_answered_with_reassurance_first(
+    coach: Coach,
+) -> None:
+    reply = coach.ask("are hip thrusts bad for your knees")
+    assert reply.intent == "injury_modification"
+    assert _REASSURED in reply.text
+    assert "If something already hurts, get the go-ahead" in reply.text
+
+
+@pytest.mark.parametrize(
+    "text", ["i have bad knees, are nordics safe for me", "my knee hurts, is the ghr bad for it"]
+)
+def test_someone_who_tells_of_a_problem_gets_no_reassurance(coach: Coach, text: str) -> None:
+    reply = coach.ask(text)
+    assert reply.intent == "injury_modification"
+    assert _REASSURED not in reply.text
+
+
+def test_a_worry_after_telling_of_a_problem_gets_no_reassurance(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("i hurt my knee last year")
+    reply = session.ask("is the nordic bad for the knees")
+    assert reply.intent == "injury_modification"
+    assert _REASSURED not in reply.text
+
+
 def test_two_exercises_asked_about_a_condition_keep_the_condition(coach: Coach) -> None:
     assert coach.ask("are nordics or ghr better for bad knees").intent == "injury_modification"
 
