@@ -668,6 +668,19 @@ def test_a_worry_after_telling_of_a_problem_gets_no_reassurance(coach: Coach) ->
     assert _REASSURED not in reply.text
 
 
+@pytest.mark.parametrize("intent", ["recommend", "build_muscle"])
+def test_an_aspect_a_question_singles_out_keeps_both_muscle_group_lists(
+    coach: Coach, intent: str
+) -> None:
+    # "which exercise is easiest" singles out difficulty, not a muscle group: it once
+    # filtered both lists away and left only the closing lines.
+    for aspect in ("difficulty", "equipment", "daily", "worry"):
+        text = coach.render_intent(intent, None, focus=(aspect,))
+        assert "- Glutes:" in text and "- Hamstrings:" in text, (intent, aspect)
+    hamstrings_only = coach.render_intent(intent, None, focus=("hamstring", "difficulty"))
+    assert "- Glutes:" not in hamstrings_only and "- Hamstrings:" in hamstrings_only
+
+
 def test_two_exercises_asked_about_a_condition_keep_the_condition(coach: Coach) -> None:
     assert coach.ask("are nordics or ghr better for bad knees").intent == "injury_modification"
 
