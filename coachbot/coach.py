@@ -203,6 +203,7 @@ class Coach:
             intent_ids=set(files.intents) or None,
             # A broken general.yaml is reported once, not as every condition an exercise uses.
             condition_ids=self.general.conditions.keys() if len(errors) == before else None,
+            focus_ids=self.general.focus_words.keys() if len(errors) == before else None,
         )
         screen = load_safety(
             knowledge_dir / "safety.yaml", errors, _prose_words(self.exercises, files)

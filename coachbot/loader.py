@@ -218,7 +218,11 @@ def _exercise(doc: Mapping[str, Any], file: str) -> Exercise:
         tempo=_text(doc["tempo"]),
         placement=_text(doc["placement"]),
         warm_up=tuple(map(_text, doc["warm_up"])),
-        feel=Feel(_text(doc["feel"]["target"]), _text(doc["feel"]["lower_back"])),
+        feel=Feel(
+            _text(doc["feel"]["target"]),
+            _text(doc["feel"]["lower_back"]),
+            frozen_map({k: _text(v) for k, v in (doc["feel"].get("instead") or {}).items()}),
+        ),
         avoid_or_modify=tuple(_text(text) for text, _ in cautions),
         faq=tuple(Faq(_text(f["question"]), _text(f["answer"]), f["intent"]) for f in doc["faq"]),
         sources=tuple(map(_text, doc["sources"])),
@@ -268,11 +272,13 @@ def load_exercises(
     errors: list[DataError],
     intent_ids: Collection[str] | None = None,
     condition_ids: Collection[str] | None = None,
+    focus_ids: Collection[str] | None = None,
 ) -> dict[str, Exercise]:
     """Every ``*.yaml`` in ``folder`` as an ``Exercise``, keyed by id; problems go to ``errors``.
 
     With ``intent_ids``, each FAQ's ``intent`` must be one of them; with ``condition_ids``,
-    each condition an ``avoid_or_modify`` point is about.
+    each condition an ``avoid_or_modify`` point is about; with ``focus_ids``, each muscle
+    group ``feel.instead`` names.
     """
     found: dict[str, Exercise] = {}
     docs: dict[str, tuple[LocatedDict, str]] = {}
@@ -304,6 +310,18 @@ def load_exercises(
                         faq.key_lines.get("intent"),
                         f"faq[{index}].intent",
                         f"unknown intent id '{faq['intent']}'",
+                    )
+                )
+        instead = doc["feel"].get("instead") or {}
+        for group in instead:
+            if focus_ids is not None and group not in focus_ids:
+                known = ", ".join(sorted(focus_ids)) or "none in general.yaml"
+                errors.append(
+                    DataError(
+                        name,
+                        schema.line_of(instead, group),
+                        f"feel.instead.{group}",
+                        f"unknown muscle group '{group}' (known, from focus_words: {known})",
                     )
                 )
         for index, item in enumerate(doc["avoid_or_modify"]):

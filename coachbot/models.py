@@ -66,6 +66,9 @@ class Programming:
 class Feel:
     target: str
     lower_back: str
+    instead: Mapping[str, str] = field(default_factory=lambda: frozen_map({}))
+    """Muscle group (a key of general.yaml's ``focus_words``) -> what to change when that is
+    where it is felt instead ("quad": feet too close to the bench)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,7 +239,7 @@ EXERCISE = Obj(
         "tempo": Text(),
         "placement": Text(),
         "warm_up": ListOf(Text(), min_items=1),
-        "feel": Obj({"target": Text(), "lower_back": Text()}),
+        "feel": Obj({"target": Text(), "lower_back": Text()}, {"instead": MapOf(Text())}),
         "avoid_or_modify": ListOf(
             TextOr(Obj({"text": Text(), "about": ListOf(Text(), min_items=1)})), min_items=1
         ),

@@ -180,6 +180,18 @@ def test_a_caution_about_an_unknown_condition_is_reported_with_its_line(
     ), problems
 
 
+def test_a_place_felt_instead_that_is_no_focus_group_is_reported_with_its_line(
+    data: tuple[Path, Path],
+) -> None:
+    knowledge, intents = data
+    path = knowledge / "exercises" / "hip-thrust.yaml"
+    _replace(path, "    quad: >-", "    quads: >-")
+    line = path.read_text(encoding="utf-8").splitlines().index("    quads: >-") + 1
+    problems = [str(p) for p in check(knowledge, intents)]
+    expected = f"hip-thrust.yaml:{line}: feel.instead.quads: unknown muscle group 'quads'"
+    assert any(expected in p for p in problems), problems
+
+
 def test_a_broken_general_yaml_is_one_problem_not_one_per_condition_used(
     data: tuple[Path, Path],
 ) -> None:

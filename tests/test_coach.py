@@ -681,6 +681,23 @@ def test_an_aspect_a_question_singles_out_keeps_both_muscle_group_lists(
     assert "- Glutes:" not in hamstrings_only and "- Hamstrings:" in hamstrings_only
 
 
+@pytest.mark.parametrize(
+    ("text", "exercise", "group"),
+    [
+        ("i only feel glute bridges in my quads", "glute-bridge", "quad"),
+        ("hip thrusts, i feel it in the front of my thighs", "hip-thrust", "quad"),
+        ("i feel standing leg curls in my calves", "standing-hamstring-curl", "calf"),
+    ],
+)
+def test_feeling_it_in_another_muscle_gets_the_fix_for_that_place(
+    coach: Coach, text: str, exercise: str, group: str
+) -> None:
+    reply = coach.ask(text)
+    assert (reply.intent, reply.exercise) == ("target_feel", exercise)
+    assert coach.exercises[exercise].feel.instead[group] in reply.text
+    assert "lower back instead?" not in reply.text
+
+
 def test_two_exercises_asked_about_a_condition_keep_the_condition(coach: Coach) -> None:
     assert coach.ask("are nordics or ghr better for bad knees").intent == "injury_modification"
 
