@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from . import render
-from .entities import Entities, EntityFinder
+from .entities import Entities, EntityFinder, age_said
 from .errors import DataError, DataErrors
 from .loader import (
     OUT_OF_SCOPE,
@@ -134,6 +134,11 @@ class Context:
     which of those."""
 
 
+_RenderKey = tuple[
+    str, str | None, str | None, str | None, Profile, tuple[str, ...], tuple[str, ...], int | None
+]
+"""What an answer is rendered for: intent, exercise, level, other exercise, profile,
+conditions, focus and age."""
 _NO_MEMORY = Context()
 
 
@@ -218,6 +223,8 @@ class Coach:
         of them known, the answer beats a fixed FAQ answer."""
         self._pairs: set[str] = set()
         """Intents whose answer is about two exercises (it reads ``other``)."""
+        self._aged: set[str] = set()
+        """Intents whose answer reads the age a question tells."""
         self.levelled: set[str] = set()
         """Intents whose answer depends on the level (a level alone asks them again)."""
         self.conditional: set[str] = set()
@@ -240,6 +247,8 @@ class Coach:
                             self._pairs.add(intent.id)
                         if "level" in names:
                             self.levelled.add(intent.id)
+                        if "age" in names:
+                            self._aged.add(intent.id)
                         if names & {"cautions", "asked"}:
                             self.conditional.add(intent.id)
                         if "cautions" in names:
@@ -253,12 +262,7 @@ class Coach:
         self._template_lock = threading.Lock()
         # Both caches hold pure results, so two threads racing to fill one entry only
         # compute the same value twice.
-        self._rendered: dict[
-            tuple[
-                str, str | None, str | None, str | None, Profile, tuple[str, ...], tuple[str, ...]
-            ],
-            str,
-        ] = {}
+        self._rendered: dict[_RenderKey, str] = {}
         self._suggested: dict[tuple[str, str | None, tuple[str, ...]], tuple[str, ...]] = {}
         self._check_aliases(errors)
         if screen is not None:
@@ -806,7 +810,10 @@ class Coach:
             return reply, replace(context, intent=intent.id, pending=intent.id)
 
         focus = self._focus(ents.rest)
-        text = self._answer_text(intent, exercise, level, other, context.profile, conditions, focus)
+        age = age_said(ents.rest) if intent.id in self._aged else None
+        text = self._answer_text(
+            intent, exercise, level, other, context.profile, conditions, focus, age
+        )
         if lead:
             text = f"{lead}\n{text}"
         return self._final(
@@ -985,11 +992,14 @@ class Coach:
         profile: Profile,
         conditions: tuple[str, ...] = (),
         focus: tuple[str, ...] = (),
+        age: int | None = None,
     ) -> str:
         """The rendered answer, or an honest "I don't have that" when a fact is missing."""
         ex = self.exercises.get(exercise) if exercise else None
         if ex is None or not intent.needs_exercise or intent.response is None:
-            return self.render_intent(intent.id, None, level, other, profile, conditions, focus)
+            return self.render_intent(
+                intent.id, None, level, other, profile, conditions, focus, age
+            )
         if any(not ex.has(f) for f in intent.requires):
             available = [self._topic(i) for i in ("how_to", "sets_reps", "easier_variation")]
             return render.fill(
@@ -998,7 +1008,7 @@ class Coach:
                 name=ex.name,
                 available=render.join_names(available),
             )
-        return self.render_intent(intent.id, ex.id, level, other, profile, conditions, focus)
+        return self.render_intent(intent.id, ex.id, level, other, profile, conditions, focus, age)
 
     def _bare(self, said: Sequence[str], keep: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """The words without punctuation and filler (but those in ``keep``), for matching
@@ -1064,12 +1074,14 @@ class Coach:
         profile: Profile | None = None,
         conditions: tuple[str, ...] = (),
         focus: tuple[str, ...] = (),
+        age: int | None = None,
     ) -> str:
         """One intent's answer for one exercise (its general answer when ``exercise`` is None),
         for someone with ``conditions`` (ids from general.yaml; unknown ones are ignored),
-        about what ``focus`` names (keys of general.yaml's ``focus_words``)."""
+        about what ``focus`` names (keys of general.yaml's ``focus_words``), at the ``age``
+        the question tells."""
         profile = profile or Profile()
-        key = (intent_id, exercise, level, other, profile, conditions, focus)
+        key = (intent_id, exercise, level, other, profile, conditions, focus, age)
         text = self._rendered.get(key)
         if text is None:
             kind = "response" if exercise is not None else "general"
@@ -1087,6 +1099,7 @@ class Coach:
                 "exercises": self._by_name,
                 "profile": profile,
                 "focus": focus,
+                "age": age,
                 "safety": [c for c in self.screen.categories.values() if c.severity != "signal"],
             }
             try:

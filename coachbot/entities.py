@@ -1,4 +1,4 @@
-"""Finding exercise, level and health-condition mentions in a message.
+"""Finding exercise, level, age and health-condition mentions in a message.
 
 Aliases are matched as whole word sequences, longest first, after each unknown word has been
 corrected to the nearest alias word (RapidFuzz, cached). The mentions are then cut out of the
@@ -7,7 +7,7 @@ text, so that intent matching sees "how many sets of" whatever exercise was name
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -80,6 +80,40 @@ class Entities:
     @property
     def ambiguous(self) -> Mention | None:
         return next((m for m in self.mentions if len(m.exercises) > 1), None)
+
+
+AGES = range(10, 101)
+"""The numbers read as an age: below ten a number is rather a count ("i am 3 sets in")."""
+_YEARS_OLD = frozenset({"years", "year", "yrs", "yr", "yo"})
+_POSSESSIVES = frozenset({"my", "your", "his", "her", "their"})
+_NOT_AN_AGE = frozenset(
+    {"weeks", "week", "wks", "days", "day", "months", "month", "kg", "kgs", "lbs", "lb",
+     "pounds", "stone", "reps", "rep", "sets", "set", "minutes", "mins", "min", "seconds",
+     "secs", "sec", "percent", "times", "x", "cm", "inches", "feet", "ft"}
+)  # fmt: skip
+"""Words after "I'm 20" that make the number something else ("i'm 20 weeks pregnant")."""
+
+
+def age_said(said: Sequence[str]) -> int | None:
+    """The age a message tells ("i'm 68", "aged 45", "a 70 year old", "in my 60s"), or None."""
+    for i, word in enumerate(said):
+        decade = word.endswith("s") and word[:-1].isdigit()
+        number = word[:-1] if decade else word
+        if not number.isdigit() or int(number) not in AGES:
+            continue
+        before = said[i - 1] if i else ""
+        after = said[i + 1] if i + 1 < len(said) else ""
+        if decade:
+            told = before in _POSSESSIVES  # "in my 60s"
+        else:
+            told = (
+                after in _YEARS_OLD
+                or before in ("aged", "age")
+                or (tuple(said[max(i - 2, 0) : i]) == ("i", "am") and after not in _NOT_AN_AGE)
+            )
+        if told:
+            return int(number)
+    return None
 
 
 def _variants(words: tuple[str, ...]) -> set[tuple[str, ...]]:

@@ -29,6 +29,7 @@ CONTEXT_NAMES = frozenset(
         "not_covered",
         "cautions",
         "focus",
+        "age",
     }
 )
 """The names a template may use; see docs/data-format.md."""

@@ -698,6 +698,23 @@ def test_feeling_it_in_another_muscle_gets_the_fix_for_that_place(
     assert "lower back instead?" not in reply.text
 
 
+@pytest.mark.parametrize(
+    ("text", "older", "teen"),
+    [
+        ("im 68, is the prone hip extension too difficult for me", True, False),
+        ("im 15 can i do nordics", False, True),
+        ("im 30, are nordics ok", False, False),
+        ("is the nordic ok at my age", True, True),  # (no age told: both)
+    ],
+)
+def test_the_age_answer_keeps_to_the_age_told(
+    coach: Coach, text: str, older: bool, teen: bool
+) -> None:
+    reply = coach.ask(text)
+    assert reply.intent == "age"
+    assert ("Older beginners:" in reply.text, "Teenagers:" in reply.text) == (older, teen)
+
+
 def test_two_exercises_asked_about_a_condition_keep_the_condition(coach: Coach) -> None:
     assert coach.ask("are nordics or ghr better for bad knees").intent == "injury_modification"
 

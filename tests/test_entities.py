@@ -1,7 +1,7 @@
 import pytest
 
 from coachbot import Coach
-from coachbot.entities import EntityFinder
+from coachbot.entities import EntityFinder, age_said
 from coachbot.normalize import words
 
 
@@ -145,3 +145,21 @@ def test_a_body_part_moving_is_form_not_a_condition(
     coach: Coach, text: str, conditions: tuple[str, ...]
 ) -> None:
     assert tuple(dict.fromkeys(c for c, _, _ in coach.finder.conditions(words(text)))) == conditions
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("i'm 68, is it ok", 68),
+        ("i am 45 years old", 45),
+        ("my 70 year old mum", 70),
+        ("aged 52 and new to this", 52),
+        ("in my 60s", 60),
+        ("i'm 20 weeks pregnant", None),  # a number with a unit is no age
+        ("i am 3 sets in", None),  # (nor one below ten)
+        ("i do 20 reps", None),
+        ("i'm 5'4", None),
+    ],
+)
+def test_the_age_a_message_tells(text: str, age: int | None) -> None:
+    assert age_said(words(text)) == age
