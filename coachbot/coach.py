@@ -135,10 +135,18 @@ class Context:
 
 
 _RenderKey = tuple[
-    str, str | None, str | None, str | None, Profile, tuple[str, ...], tuple[str, ...], int | None
+    str,
+    str | None,
+    str | None,
+    str | None,
+    Profile,
+    tuple[str, ...],
+    tuple[str, ...],
+    int | None,
+    bool,
 ]
 """What an answer is rendered for: intent, exercise, level, other exercise, profile,
-conditions, focus and age."""
+conditions, focus, age and whether it follows an escalation."""
 _NO_MEMORY = Context()
 
 
@@ -993,12 +1001,14 @@ class Coach:
         conditions: tuple[str, ...] = (),
         focus: tuple[str, ...] = (),
         age: int | None = None,
+        *,
+        escalated: bool = False,
     ) -> str:
         """The rendered answer, or an honest "I don't have that" when a fact is missing."""
         ex = self.exercises.get(exercise) if exercise else None
         if ex is None or not intent.needs_exercise or intent.response is None:
             return self.render_intent(
-                intent.id, None, level, other, profile, conditions, focus, age
+                intent.id, None, level, other, profile, conditions, focus, age, escalated=escalated
             )
         if any(not ex.has(f) for f in intent.requires):
             available = [self._topic(i) for i in ("how_to", "sets_reps", "easier_variation")]
@@ -1008,7 +1018,9 @@ class Coach:
                 name=ex.name,
                 available=render.join_names(available),
             )
-        return self.render_intent(intent.id, ex.id, level, other, profile, conditions, focus, age)
+        return self.render_intent(
+            intent.id, ex.id, level, other, profile, conditions, focus, age, escalated=escalated
+        )
 
     def _bare(self, said: Sequence[str], keep: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """The words without punctuation and filler (but those in ``keep``), for matching
@@ -1075,13 +1087,15 @@ class Coach:
         conditions: tuple[str, ...] = (),
         focus: tuple[str, ...] = (),
         age: int | None = None,
+        *,
+        escalated: bool = False,
     ) -> str:
         """One intent's answer for one exercise (its general answer when ``exercise`` is None),
         for someone with ``conditions`` (ids from general.yaml; unknown ones are ignored),
         about what ``focus`` names (keys of general.yaml's ``focus_words``), at the ``age``
-        the question tells."""
+        the question tells; ``escalated`` when it follows advice to see a clinician."""
         profile = profile or Profile()
-        key = (intent_id, exercise, level, other, profile, conditions, focus, age)
+        key = (intent_id, exercise, level, other, profile, conditions, focus, age, escalated)
         text = self._rendered.get(key)
         if text is None:
             kind = "response" if exercise is not None else "general"
@@ -1100,6 +1114,7 @@ class Coach:
                 "profile": profile,
                 "focus": focus,
                 "age": age,
+                "escalated": escalated,
                 "safety": [c for c in self.screen.categories.values() if c.severity != "signal"],
             }
             try:
@@ -1253,7 +1268,13 @@ class Coach:
             try:
                 conditions = self._conditions(intent, turn, context)
                 answer = self._answer_text(
-                    self.intents[intent], exercise, level, None, context.profile, conditions
+                    self.intents[intent],
+                    exercise,
+                    level,
+                    None,
+                    context.profile,
+                    conditions,
+                    escalated=True,
                 )
             except Exception:  # the escalation must go out whatever the coaching text does
                 log.exception("could not render %s after a red flag", intent)

@@ -30,6 +30,7 @@ CONTEXT_NAMES = frozenset(
         "cautions",
         "focus",
         "age",
+        "escalated",
     }
 )
 """The names a template may use; see docs/data-format.md."""

@@ -715,6 +715,16 @@ def test_the_age_answer_keeps_to_the_age_told(
     assert ("Older beginners:" in reply.text, "Teenagers:" in reply.text) == (older, teen)
 
 
+def test_the_answer_after_advice_to_see_a_clinician_does_not_say_it_again(coach: Coach) -> None:
+    reply = coach.ask("i have a herniated disc, can i still do single leg deadlifts")
+    assert reply.red_flag is not None and reply.intent == "injury_modification"
+    assert "Single-leg deadlift, with back pain in mind:" in reply.text
+    assert "Get the go-ahead from your doctor or physio before you start" not in reply.text
+    plain = coach.ask("i have bad knees, can i do nordics")
+    assert plain.red_flag is None
+    assert "Get the go-ahead from your doctor or physio before you start" in plain.text
+
+
 def test_two_exercises_asked_about_a_condition_keep_the_condition(coach: Coach) -> None:
     assert coach.ask("are nordics or ghr better for bad knees").intent == "injury_modification"
 
