@@ -1030,8 +1030,11 @@ class Coach:
 
     def _focus(self, said: Sequence[str]) -> tuple[str, ...]:
         """What a question is about, in the order of ``focus_words``: the muscle groups it
-        names ("best exercise for my hamstrings"), or an aspect ("which is harder?")."""
-        named = set(self._focus_table.found(said))
+        names ("best exercise for my hamstrings"), or an aspect ("which is harder?"), read
+        through the synonyms as the matcher reads them ("evry day" is "every day")."""
+        synonyms = self.general.synonyms
+        named = set(self._focus_table.found([synonyms.get(w, w) for w in said]))
+        named.update(self._focus_table.found(said))
         return tuple(g for g in self.general.focus_words if g in named) if named else ()
 
     def screened(self, turn: Turn, profile: Profile) -> Turn:
