@@ -727,6 +727,25 @@ def test_the_answer_after_advice_to_see_a_clinician_does_not_say_it_again(coach:
     assert "Get the go-ahead from your doctor or physio before you start" in plain.text
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("does the nordic work the calves too", "The calves: they help, but they are not"),
+        ("do hip thrusts work the glutes", "The glutes: yes, they are one of its main muscles."),
+        (
+            "does single leg hip thrust work quads at all or just glutes",
+            "The glutes: yes, they are one of its main muscles.\nThe quads: they do little here",
+        ),
+    ],
+)
+def test_whether_it_works_a_muscle_group_is_answered_before_the_list(
+    coach: Coach, text: str, line: str
+) -> None:
+    reply = coach.ask(text)
+    assert reply.intent == "muscles_worked"
+    assert reply.text.startswith(line)
+
+
 def test_two_exercises_asked_about_a_condition_keep_the_condition(coach: Coach) -> None:
     assert coach.ask("are nordics or ghr better for bad knees").intent == "injury_modification"
 
