@@ -271,7 +271,9 @@ class Coach:
         # Both caches hold pure results, so two threads racing to fill one entry only
         # compute the same value twice.
         self._rendered: dict[_RenderKey, str] = {}
-        self._suggested: dict[tuple[str, str | None, tuple[str, ...]], tuple[str, ...]] = {}
+        self._suggested: dict[
+            tuple[str, str | None, tuple[str, ...], str | None], tuple[str, ...]
+        ] = {}
         self._check_aliases(errors)
         if screen is not None:
             self._check_signals(screen, errors)
@@ -641,7 +643,9 @@ class Coach:
         ):
             # "that didn't answer my question", "huh?": say so and offer ways on, rather than
             # read it as a new question.
-            suggestions = self._suggest(context.intent, context.exercise, context.profile.equipment)
+            suggestions = self._suggest(
+                context.intent, context.exercise, context.profile.equipment, level
+            )
             reply = Reply(
                 self.messages["repair"], exercise=context.exercise, suggestions=suggestions
             )
@@ -685,7 +689,7 @@ class Coach:
             reply = Reply(
                 self.messages[key or "not_understood"],
                 confidence=best.score if best else 0.0,
-                suggestions=self._suggest("none", exercise),
+                suggestions=self._suggest("none", exercise, level=level),
                 level=level,
                 notes=tuple(notes),
             )
@@ -1176,7 +1180,7 @@ class Coach:
             intent=intent,
             exercise=exercise,
             confidence=min(max(score, 0.0), 1.0),
-            suggestions=self._suggest(intent, exercise, context.profile.equipment),
+            suggestions=self._suggest(intent, exercise, context.profile.equipment, level),
             level=level,
             notes=tuple(notes),
         )
@@ -1388,20 +1392,30 @@ class Coach:
     def _topic(self, intent: str) -> str:
         return intent.replace("_", " ").replace("sets reps", "sets and reps")
 
+    def suggestion_set(self, name: str, level: str | None = None) -> tuple[str, ...]:
+        """A fixed set of questions to offer (``suggestion_sets`` in ``_messages.yaml``): the
+        one for the user's level where there is one ("noted_beginner" offers no Nordics)."""
+        sets = self.suggestion_sets
+        return (level is not None and sets.get(f"{name}_{level}")) or sets.get(name, ())
+
     def _suggest(
-        self, intent: str, exercise: str | None, kit: tuple[str, ...] = ()
+        self,
+        intent: str,
+        exercise: str | None,
+        kit: tuple[str, ...] = (),
+        level: str | None = None,
     ) -> tuple[str, ...]:
         """The follow-up questions to offer, leaving out those that do not suit the setup
         the user told of ("How do I add weight?" to someone with no weights)."""
-        key = (intent, exercise, kit)
+        key = (intent, exercise, kit, level)
         found = self._suggested.get(key)
-        if found is None:  # intents x exercises x the few setups told: a small table
-            found = self._suggestions_for(intent, exercise, kit)
+        if found is None:  # intents x exercises x the few setups and levels told: small
+            found = self._suggestions_for(intent, exercise, kit, level)
             self._suggested[key] = found
         return found
 
     def _suggestions_for(
-        self, intent: str, exercise: str | None, kit: tuple[str, ...]
+        self, intent: str, exercise: str | None, kit: tuple[str, ...], level: str | None
     ) -> tuple[str, ...]:
         unsuited = frozenset().union(*(self.unsuited_follow_ups.get(k, ()) for k in kit))
         out = []
@@ -1415,5 +1429,5 @@ class Coach:
             if follow in self.suggestions and answerable:
                 out.append(self._question(follow, exercise))
         if len(out) < 2:
-            out.extend(q for q in self.suggestion_sets.get("default", ()) if q not in out)
+            out.extend(q for q in self.suggestion_set("default", level) if q not in out)
         return tuple(out[:MAX_SUGGESTIONS])

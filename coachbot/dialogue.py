@@ -435,7 +435,8 @@ class Session:
         if profile.conditions:
             facts.append(f"you have {join_names(conditions[c].label for c in profile.conditions)}")
         text = self.coach.messages["noted"].format(facts=join_names(facts))
-        return Reply(text, level=profile.level, suggestions=self.coach.suggestion_sets["noted"])
+        suggestions = self.coach.suggestion_set("noted", profile.level)
+        return Reply(text, level=profile.level, suggestions=suggestions)
 
     def _other_level(self, text: str, turn: Turn) -> bool:
         """ "and for advanced?" from someone whose level is known: a question about another

@@ -275,7 +275,11 @@ MESSAGES = Obj(
         "suggestions": MapOf(TEXTS),
         "follow_ups": MapOf(TEXTS),
         "unsuited_follow_ups": MapOf(TEXTS),
-        "suggestion_sets": MapOf(TEXTS, keys=("red_flag", "see_professional", "default", "noted")),
+        "suggestion_sets": Obj(
+            dict.fromkeys(("red_flag", "see_professional", "default", "noted"), TEXTS),
+            # (for someone who told their level: "noted_beginner")
+            {f"{name}_{level}": TEXTS for name in ("default", "noted") for level in LEVELS},
+        ),
     },
 )
 

@@ -746,3 +746,25 @@ def test_which_exercise_leaves_out_machines_for_someone_without_kit(coach: Coach
     asked = session.ask("how many sets?")
     assert asked.candidates and "glute-ham-raise" not in asked.candidates
     assert "glute-ham-raise" in coach.session().ask("how many sets?").candidates
+
+
+def test_a_beginner_is_offered_beginner_questions(coach: Coach) -> None:
+    session = coach.session()
+    noted = session.ask("im a beginner with bad knees")
+    assert noted.suggestions == coach.suggestion_set("noted", "beginner")
+    assert not any("Nordic" in s for s in noted.suggestions)
+    later = session.ask("what should i start with")
+    assert "How do I do a glute bridge?" in later.suggestions
+    assert not any("Nordic" in s for s in later.suggestions)
+    # (without a level told, the general set)
+    assert coach.session().ask("i have bad knees").suggestions == coach.suggestion_set("noted")
+
+
+def test_every_question_offered_outside_an_escalation_is_understood(coach: Coach) -> None:
+    # ("What should I do now?" is offered only right after one.)
+    for name, questions in coach.suggestion_sets.items():
+        if name.startswith(("red_flag", "see_professional")):
+            continue
+        for question in questions:
+            reply = coach.ask(question)
+            assert reply.intent is not None, (name, question)
