@@ -575,7 +575,13 @@ def test_interrupting_workers_gives_one_line_and_no_tracebacks(tmp_path: Path) -
     src.write_text("".join(f"how many sets of nordics {n}\n" for n in range(200_000)))
     cmd = [sys.executable, "-m", "coachbot", "batch", str(src), "-o", str(dest)]
     proc = subprocess.Popen(
-        [*cmd, "--workers", "2", "--quiet"], stderr=subprocess.PIPE, text=True, cwd=ROOT
+        [*cmd, "--workers", "2", "--quiet"],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        # A shell's background job starts with Ctrl-C ignored, and the child would inherit
+        # that: the interrupt the user's terminal sends is what is under test.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     for _ in range(600):  # until the workers are answering (never more than a minute)
         if dest.exists() and dest.stat().st_size > 0 or proc.poll() is not None:

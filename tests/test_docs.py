@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 import doctest
+import importlib
+import pkgutil
+
+import pytest
 
 import coachbot
 
+_MODULES = [
+    "coachbot",
+    *(
+        f"coachbot.{m.name}"
+        for m in pkgutil.iter_modules(coachbot.__path__)
+        if m.name != "__main__"
+    ),
+]
 
-def test_package_docstring_examples_run() -> None:
-    result = doctest.testmod(coachbot, verbose=False)
-    assert result.attempted > 0 and result.failed == 0
+
+@pytest.mark.parametrize("name", _MODULES)
+def test_docstring_examples_run(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), verbose=False)
+    assert result.failed == 0
+
+
+def test_docstring_examples_exist_where_expected() -> None:
+    for name in ("coachbot", "coachbot.formatting"):
+        assert doctest.testmod(importlib.import_module(name), verbose=False).attempted > 0, name

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from coachbot import Coach
+from coachbot import Coach, safety
 from coachbot.models import SEVERITIES, RedFlag
 from coachbot.normalize import words
 
@@ -1006,3 +1006,22 @@ def test_a_symptom_told_after_and_is_not_dated_by_the_birth_before_it(coach: Coa
     """ "gave birth 3 weeks ago and soaking through pads": the bleeding is now."""
     flag = coach.screen.screen("gave birth 3 weeks ago and soaking through pads")
     assert flag is not None and (flag.severity, flag.context) == ("emergency", "current")
+
+
+_FILLER = ("bench", "gym", "session", "today", "again", "later", "here", "now")
+
+
+@pytest.mark.parametrize("gap", range(1, len(_FILLER) - 1))
+def test_a_negation_before_a_symptom_reaches_only_so_far(coach: Coach, gap: int) -> None:
+    # "no" then ``gap`` other words, then the symptom: denied only within NEGATION_REACH
+    # words, so an early "no bench" cannot hide chest pain said later in the sentence.
+    text = " ".join(("no", *_FILLER[:gap], "chest pain"))
+    denied = gap < safety.NEGATION_REACH
+    assert (coach.screen.screen(text) is None) is denied, text
+
+
+@pytest.mark.parametrize("gap", range(len(_FILLER) - 2))
+def test_a_negation_after_a_symptom_reaches_only_so_far(coach: Coach, gap: int) -> None:
+    text = " ".join(("chest pain", *_FILLER[:gap], "none"))
+    denied = gap <= safety.FOLLOWING_REACH  # ("numbness? gone", up to that many words between)
+    assert (coach.screen.screen(text) is None) is denied, text
