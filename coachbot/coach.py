@@ -310,12 +310,17 @@ class Coach:
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self._others = PhraseTable((phrase, True) for phrase in self.general.other_exercises)
         self._other_muscles = PhraseTable((p, True) for p in self.general.other_muscles)
-        trained = " ".join(
-            m
+        trained = {
+            w
             for ex in self.exercises.values()
             for m in (*ex.muscles.primary, *ex.muscles.secondary)
+            for w in words(m)
+        }
+        self._our_muscles = frozenset(
+            g
+            for g, phrases in self.general.focus_words.items()
+            if any(p[0] in trained for p in phrases if len(p) == 1)
         )
-        self._our_muscles = frozenset(g for g in self.general.focus_words if g in trained)
         """The focus groups that are muscles these exercises train ("glute", "hamstring")."""
         # A message of filler alone ("ok") is neither; and a repair keeps the words that
         # carry its meaning ("makes no sense" is not "ok, makes sense").

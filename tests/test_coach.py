@@ -708,6 +708,8 @@ def test_feeling_it_in_another_muscle_gets_the_fix_for_that_place(
         ("im 15 can i do nordics", False, True),
         ("im 30, are nordics ok", False, False),
         ("is the nordic ok at my age", True, True),  # (no age told: both)
+        ("can teenagers do nordics", False, True),  # (or who it is for)
+        ("are nordics ok for seniors", True, False),
     ],
 )
 def test_the_age_answer_keeps_to_the_age_told(
