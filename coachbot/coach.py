@@ -464,10 +464,13 @@ class Coach:
         setup: "I have no bench, what can I do instead of hip thrusts?")."""
         return self.respond(text, self._one_off(text))[0]
 
-    def _one_off(self, text: str) -> Context:
+    def _one_off(self, text: str, said: tuple[str, ...] | None = None) -> Context:
+        """``said``: ``words(head(text))``, when the caller has it already."""
         if not isinstance(text, str):
             return _NO_MEMORY  # (analyse says what is wrong with it)
-        kit = self.equipment_in(content_words(head(text)))
+        if said is None:
+            said = words(head(text))
+        kit = self.equipment_in(tuple(w for w in said if w not in PUNCTUATION))
         return Context(profile=Profile(equipment=kit)) if kit else _NO_MEMORY
 
     def equipment_in(self, said: Sequence[str]) -> tuple[str, ...]:
@@ -483,8 +486,8 @@ class Coach:
             raise TypeError("ask_block takes a list of questions; use ask for one")
         texts = list(texts)
         return [
-            self.respond(text, self._one_off(text), turn)[0]
-            for text, turn in zip(texts, self.analyse_many(texts), strict=True)
+            self.respond(text, self._one_off(text, said), turn)[0]
+            for text, (turn, said) in zip(texts, self._analysed(texts), strict=True)
         ]
 
     def ask_many(self, texts: Iterable[str], workers: int = 1) -> Iterator[Reply]:
@@ -528,22 +531,34 @@ class Coach:
         """``analyse`` for each text; the intents of all of them are ranked in one pass."""
         if isinstance(texts, str):
             raise TypeError("analyse_many takes a list of questions; use analyse for one")
+        return [turn for turn, _ in self._analysed(texts)]
+
+    def _analysed(self, texts: Sequence[str]) -> list[tuple[Turn, tuple[str, ...]]]:
+        """``analyse_many``, each turn with the words of the message's head (``words``),
+        which every stage reads: they are worked out once per message here and handed on,
+        since a block larger than the ``words`` cache would otherwise read each message
+        three times."""
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"a question must be a str, not {type(text).__name__}")
+        heads = [words(head(text)) for text in texts]
         if len(texts) > 1:
             # Every stage's typos found for the whole block at once (the same readings,
             # in a fraction of the time of a search per word).
-            seen = {w for t in texts if isinstance(t, str) for w in words(t[:MAX_SCREEN_CHARS])}
+            seen = {
+                w
+                for text, said in zip(texts, heads, strict=True)
+                for w in (said if len(text) <= MAX_CHARS else words(text[:MAX_SCREEN_CHARS]))
+            }
             self.screen.prime(seen)
             self.finder.correct.prime(seen)
             self.matcher.correct.prime(seen)
         screened = []
-        for text in texts:
-            if not isinstance(text, str):
-                raise TypeError(f"a question must be a str, not {type(text).__name__}")
-            said = words(head(text))
+        for text, said in zip(texts, heads, strict=True):
             entities = self.finder.find(said)
             screened.append(
                 (
-                    self.screen.assess(text[:MAX_SCREEN_CHARS]),
+                    self.screen.assess(text[:MAX_SCREEN_CHARS], said),
                     entities,
                     self.matcher.query(entities.rest),
                     len(text) > MAX_CHARS,
@@ -552,9 +567,9 @@ class Coach:
             )
         rankings = self.matcher.rank_queries([query for _, _, query, _, _ in screened], n=5)
         return [
-            Turn(entities, assessment, tuple(ranking), truncated, query, conditions)
-            for (assessment, entities, query, truncated, conditions), ranking in zip(
-                screened, rankings, strict=True
+            (Turn(entities, assessment, tuple(ranking), truncated, query, conditions), said)
+            for (assessment, entities, query, truncated, conditions), ranking, said in zip(
+                screened, rankings, heads, strict=True
             )
         ]
 
@@ -568,7 +583,7 @@ class Coach:
             found = [f for f in found if not any(f[1] < e and s < f[2] for s, e in names)]
         if not found:
             return ()
-        contexts = self.screen.contexts(text, [(a, b) for _, a, b in found])
+        contexts = self.screen.contexts(text, [(a, b) for _, a, b in found], said)
         # "I was pregnant last year, can I do them now?": the "now" is about the training.
         return tuple(
             dict.fromkeys(
@@ -893,7 +908,7 @@ class Coach:
         best = turn.ranking[0] if turn.ranking else None
         if best is not None:
             notes.append(f"best intent {best.intent} {best.score:.3f} via {best.example!r}")
-        rest = tuple(self.matcher.inside_frame(ents.rest))  # ("cheers, what about nordics?")
+        rest = turn.query.inside  # (the words inside the frame: "cheers, what about nordics?")
         if best is not None and best.intent in self._small_talk and not self._mostly(best, turn):
             # "can I do glute bridges in the morning" shares "morning" with a greeting, but
             # it is a question: the best intent that is not small talk answers it, if any.

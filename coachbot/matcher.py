@@ -84,6 +84,9 @@ class Query:
     features: tuple[int, ...]
     """Index numbers of the vector's features that the examples use, in vector order."""
     weights: tuple[float, ...]
+    inside: tuple[str, ...]
+    """The message words between its openers and closers, however few (``inside_frame``):
+    worked out with the rest, so that the coach need not frame the message again."""
 
 
 def _normalise(vector: Vector) -> Vector:
@@ -261,7 +264,10 @@ class IntentMatcher:
         coach,") and those that close a question ("thanks", "cheers", also before one:
         "thanks! how many sets?"), as long as two words or more are left: "hi there" and "ok
         thanks" are what they say."""
-        start, end = self._frame(words)
+        return self._framed(words, *self._frame(words))
+
+    def _framed(self, words: Sequence[str], start: int, end: int) -> Sequence[str]:
+        """``framed`` for a message whose frame (see ``_frame``) is known."""
         for part in (words[start:end], words[start:]):
             if sum(w not in PUNCTUATION and w not in self._ignore for w in part) >= 2:
                 return part
@@ -409,7 +415,8 @@ class IntentMatcher:
 
     def query(self, words: Sequence[str]) -> Query:
         """The message words as the matcher reads them (for ``rank_queries``, ``similarity``)."""
-        stems = self.query_stems(self.framed(words))
+        start, end = self._frame(words)
+        stems = self.query_stems(self._framed(words, start, end))
         vector, known = self._vector(stems)
         ids = self._feature_id
         return Query(
@@ -417,6 +424,7 @@ class IntentMatcher:
             tuple(vector.items()),
             tuple(ids[f] for f in known),
             tuple(vector[f] for f in known),
+            tuple(words[start:end]),
         )
 
     def _weight(self, feature: str) -> float:

@@ -981,11 +981,13 @@ class SafetyScreen:
         return False
 
     # -- the screen --------------------------------------------------------------------------
-    def assess(self, text: str) -> Assessment:
+    def assess(self, text: str, said: tuple[str, ...] | None = None) -> Assessment:
+        """What the screen sees in ``text``; ``said`` is ``words(head(text))``, when the
+        caller has it already."""
         # Typos are corrected in the first MAX_CHARS characters; beyond that (a pasted essay)
         # words are matched as written, which keeps a 200 KB message to milliseconds.
         first = head(text)
-        fixed = self._correct_all(words(first))
+        fixed = self._correct_all(words(first) if said is None else said)
         if len(first) < len(text):
             fixed += words(text[len(first) :])
         assessment = self._assess(fixed)
@@ -1062,13 +1064,16 @@ class SafetyScreen:
         )
         return Assessment(hits, self._verdict(hits))
 
-    def contexts(self, text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
+    def contexts(
+        self, text: str, spans: Sequence[tuple[int, int]], said: tuple[str, ...] | None = None
+    ) -> list[str]:
         """How the message speaks of each span of its words (``words(text)``): "current",
         "negated", "hypothetical", "historical" or "third_party", by the cues that decide a
-        symptom's ("I don't have bad knees" is negated, "my wife's bad back" third party)."""
+        symptom's ("I don't have bad knees" is negated, "my wife's bad back" third party).
+        ``said`` is ``words(head(text))``, when the caller has it already."""
         if not spans:
             return []
-        fixed = self._correct_all(words(head(text)))
+        fixed = self._correct_all(words(head(text)) if said is None else said)
         cues = self._cues(fixed, self._occurrences(fixed), frozenset(), spans)
         return [self._context(fixed, a, b, cues) for a, b in spans]
 
