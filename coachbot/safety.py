@@ -194,9 +194,26 @@ class Assessment:
 
 _PhraseIndex = dict[str, tuple[tuple[str, ...], ...]]
 """Phrases of one context list, keyed by their first word."""
-_Start = tuple[tuple[Pattern, ...], frozenset[str] | None]
-"""The patterns a word can start, and the union of their first required words (None when
-one of them requires nothing more)."""
+_Spans = dict[str, Sequence[tuple[int, int]]]
+"""Where each kind of context phrase occurs in a message: (start, end) word spans."""
+
+
+@dataclass(frozen=True, slots=True)
+class _PhraseNode:
+    """The context phrases that go on with one more word, as a tree of words."""
+
+    kinds: tuple[str, ...]
+    """The kinds of the phrase that ends at this word (none when no phrase does)."""
+    after: dict[str, _PhraseNode]
+    rank: int
+    """The phrase's place among those with its first word, for ``_occurrences``'s order."""
+
+
+_Start = tuple[tuple[Pattern, ...], frozenset[str] | None, frozenset[str]]
+"""The patterns a word can start, the union of their first required words (None when one of
+them requires nothing more), and every word that any of them requires."""
+MAX_VIABLE = 20_000
+"""How many (start word, required words present) keys ``_find`` remembers the patterns of."""
 _SENTENCE_END = PUNCTUATION - {","}
 _REVERSING = frozenset(
     {"but", "however", "although", "though", "yet", "except", "because", "cos", "coz", "cuz"}
@@ -367,9 +384,16 @@ def _match(
         return i, used
     token = tokens[t]
     if token.gap:
+        # A word that must come right after the gap is looked for here, saving a call for
+        # each word it skips.
+        after = tokens[t + 1] if t + 1 < len(tokens) else None
+        if after is not None and (after.gap or after.optional):
+            after = None
         for j in range(i, min(i + GAP, len(text)) + 1):
             if j > i and text[j - 1] in PUNCTUATION:
                 break  # a gap never crosses punctuation
+            if after is not None and (j == len(text) or not after.accepts(text[j])):
+                continue
             found = _match(tokens, text, t + 1, j, used)
             if found is not None:
                 return found
@@ -514,13 +538,22 @@ class SafetyScreen:
                     found = by_length.setdefault(phrase, [])
                     if kind not in found:  # (a phrase also spelt out by a class)
                         found.append(kind)
-        self._context_phrases = {
-            word: tuple(
-                (n, {phrase: tuple(ks) for phrase, ks in group.items()})
-                for n, group in by_length.items()
-            )
-            for word, by_length in merged.items()
-        }
+        # That table as a tree of words, walked a word at a time along a message, so that no
+        # slice of it is made for a phrase that is not there. Phrases of several lengths
+        # that start at one word are found in the order the table has their lengths
+        # (``rank``), the order a scan length by length found them in.
+        self._context_tree: dict[str, _PhraseNode] = {}
+        for lengths in merged.values():
+            for rank, of_length in enumerate(lengths.values()):
+                for phrase, ks in of_length.items():
+                    level = self._context_tree
+                    for depth, w in enumerate(phrase, 1):
+                        node = level.get(w)
+                        if node is None or depth == len(phrase):
+                            ending = tuple(ks) if depth == len(phrase) else ()
+                            after = node.after if node is not None else {}
+                            node = level[w] = _PhraseNode(ending, after, rank)
+                        level = node.after
         self.patterns: list[Pattern] = []
         self._by_word: dict[str, list[Pattern]] = defaultdict(list)
         self._by_prefix: dict[str, list[Pattern]] = defaultdict(list)
@@ -560,6 +593,9 @@ class SafetyScreen:
             short_edits=True,
         )
         self._starts: dict[str, _Start] = {}
+        self._viable: dict[tuple[str, frozenset[str]], tuple[Pattern, ...]] = {}
+        """(start word, the words its patterns require that a message has) -> the patterns
+        whose required words are all there (see ``_find``)."""
         self._fixed: dict[str, str] = {}
         self._order = {cid: n for n, cid in enumerate(self.categories)}
         self._levels = {
@@ -647,40 +683,70 @@ class SafetyScreen:
             anchors: frozenset[str] | None = None
             if found and all(p.required for p in found):
                 anchors = frozenset().union(*(p.required[0] for p in found))
-            cached = remember(self._starts, word, (tuple(found), anchors), 20_000)
+            needed = frozenset().union(*(o for p in found for o in p.required))
+            cached = remember(self._starts, word, (tuple(found), anchors, needed), 20_000)
         return cached
 
     def _find(self, text: Sequence[str]) -> list[tuple[str, int, int, frozenset[int]]]:
         found: list[tuple[str, int, int, frozenset[int]]] = []
         present = frozenset(text)
-        starts = self._starts
+        starts, viable = self._starts, self._viable
         for i, word in enumerate(text):
-            patterns, anchors = starts.get(word) or self._candidates(word)
+            patterns, anchors, needed = starts.get(word) or self._candidates(word)
             if not patterns or (anchors is not None and anchors.isdisjoint(present)):
                 continue
-            for pattern in patterns:
-                for options in pattern.required:
-                    if options.isdisjoint(present):
-                        break
-                else:
-                    match = self._match_at(pattern.tokens, text, i)
-                    if match is not None:
-                        found.append((pattern.category, i, match[0], match[1]))
+            # Which of a word's patterns have all their required words in the message
+            # depends only on which of those words it has: remembered by that, a set
+            # operation and a look-up stand for a test of each pattern ("can" starts 75).
+            key = (word, needed & present)
+            candidates = viable.get(key)
+            if candidates is None:
+                candidates = self._viable_patterns(patterns, key[1])
+                if len(viable) >= MAX_VIABLE:
+                    viable.clear()  # (pure results: emptied when full, like the word tables)
+                viable[key] = candidates
+            for pattern in candidates:
+                match = self._match_at(pattern.tokens, text, i)
+                if match is not None:
+                    found.append((pattern.category, i, match[0], match[1]))
         return found
 
+    @staticmethod
+    def _viable_patterns(
+        patterns: tuple[Pattern, ...], present: frozenset[str]
+    ) -> tuple[Pattern, ...]:
+        """The patterns with a word of each of their required tokens in ``present``."""
+        viable = []
+        for pattern in patterns:  # (loops: the first look at a word's patterns is common)
+            for options in pattern.required:
+                if options.isdisjoint(present):
+                    break
+            else:
+                viable.append(pattern)
+        return tuple(viable)
+
     # -- context -----------------------------------------------------------------------------
-    def _occurrences(self, text: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+    def _occurrences(self, text: Sequence[str]) -> _Spans:
         """Where each kind of context phrase occurs: (start, end) word spans, in order."""
-        spans: dict[str, list[tuple[int, int]]] = {kind: [] for kind in self._kinds}
-        table = self._context_phrases
+        # Most kinds occur nowhere in a message: they share one empty tuple.
+        spans: _Spans = dict.fromkeys(self._kinds, ())
+        tree = self._context_tree
         shaped = [
             _shape(word, text[i + 1] if i + 1 < len(text) else "") if word[:1].isdigit() else word
             for i, word in enumerate(text)
         ]
         for i, word in enumerate(shaped):
-            for n, phrases in table.get(word, ()):
-                for kind in phrases.get(tuple(shaped[i : i + n]), ()):
-                    spans[kind].append((i, i + n))
+            node = tree.get(word)
+            found: list[tuple[int, int, tuple[str, ...]]] = []
+            end = i + 1
+            while node is not None:
+                if node.kinds:
+                    found.append((node.rank, end, node.kinds))
+                node = node.after.get(shaped[end]) if end < len(shaped) else None
+                end += 1
+            for _, end, kinds in sorted(found) if len(found) > 1 else found:
+                for kind in kinds:
+                    spans[kind] = [*spans[kind], (i, end)]
         return spans
 
     @staticmethod
@@ -698,7 +764,7 @@ class SafetyScreen:
     @staticmethod
     def _cues(
         text: Sequence[str],
-        spans: Mapping[str, list[tuple[int, int]]],
+        spans: _Spans,
         literal: frozenset[int],
         claimants: Iterable[tuple[int, int]] = (),
     ) -> _Cues:
@@ -717,12 +783,18 @@ class SafetyScreen:
         blocked = set(literal).union(*(range(a, b) for a, b in pseudo))
         historical = spans["historical"]
 
-        def live(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+        # (Most kinds occur nowhere in a message, and most messages have no pseudo-negation:
+        # those spans are taken as they are.)
+        def live(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+            if not spans or not blocked:
+                return tuple(spans)
             return tuple((a, b) for a, b in spans if a not in blocked)
 
         inside_pseudo = set().union(*(range(a, b) for a, b in pseudo))
 
-        def unless_pseudo(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+        def unless_pseudo(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+            if not spans or not inside_pseudo:
+                return tuple(spans)
             return tuple((a, b) for a, b in spans if a not in inside_pseudo)
 
         # "been fine since" is historical and "fine now" reports no current symptom, even
@@ -793,6 +865,8 @@ class SafetyScreen:
             spans: tuple[tuple[int, int], ...], first: int = lo, last: int = hi
         ) -> tuple[tuple[int, int], ...]:
             """The spans that start from word ``first`` up to ``last`` (spans are in order)."""
+            if not spans:
+                return spans  # (most kinds of cue, in most messages)
             return spans[bisect_left(spans, (first, -1)) : bisect_left(spans, (last, -1))]
 
         def reversing(a: int, b: int) -> bool:
