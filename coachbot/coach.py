@@ -1071,8 +1071,10 @@ class Coach:
         names ("best exercise for my hamstrings"), or an aspect ("which is harder?"), read
         through the synonyms as the matcher reads them ("evry day" is "every day")."""
         synonyms = self.general.synonyms
-        named = set(self._focus_table.found([synonyms.get(w, w) for w in said]))
-        named.update(self._focus_table.found(said))
+        named = set(self._focus_table.found(said))
+        read = [synonyms.get(w, w) for w in said]
+        if read != list(said):  # (most messages have no synonym in them)
+            named.update(self._focus_table.found(read))
         return tuple(g for g in self.general.focus_words if g in named) if named else ()
 
     def screened(self, turn: Turn, profile: Profile) -> Turn:

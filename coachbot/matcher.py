@@ -85,8 +85,9 @@ class Query:
     """Index numbers of the vector's features that the examples use, in vector order."""
     weights: tuple[float, ...]
     inside: tuple[str, ...]
-    """The message words between its openers and closers, however few (``inside_frame``):
-    worked out with the rest, so that the coach need not frame the message again."""
+    """The message words between its openers and closers, however few ("quick question:
+    ghr" is a name alone): worked out with the rest, so that the coach need not frame the
+    message again."""
 
 
 def _normalise(vector: Vector) -> Vector:
@@ -272,12 +273,6 @@ class IntentMatcher:
             if sum(w not in PUNCTUATION and w not in self._ignore for w in part) >= 2:
                 return part
         return words
-
-    def inside_frame(self, words: Sequence[str]) -> Sequence[str]:
-        """The words between openers and closers, however few: "quick question: ghr" is a
-        name alone."""
-        start, end = self._frame(words)
-        return words[start:end]
 
     def _frame(self, words: Sequence[str]) -> tuple[int, int]:
         start = self._opened(words)

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Generic, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 MAX_CHARS = 1000
 """Exercise and intent matching read only this many characters of a message."""
@@ -263,6 +262,16 @@ def unstretched(word: str) -> tuple[str, ...]:
     return (_RUN.sub(r"\1\1", word), _RUN.sub(r"\1", word))
 
 
+def _swapped(word: str, vocabulary: Collection[str]) -> str | None:
+    """The first of ``vocabulary`` that ``word`` becomes with two neighbouring letters
+    swapped, the commonest slip of all."""
+    for i in range(len(word) - 1):
+        form = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        if form in vocabulary:
+            return form
+    return None
+
+
 class Corrector:
     """Reads an unknown word as the vocabulary word it is most likely a typo of.
 
@@ -285,8 +294,8 @@ class Corrector:
         self._vocab = sorted(w for w in vocab if len(w) >= min_length - 1)
         self._vocab_set = frozenset(self._vocab)
         # Four-letter words are only ever one slip away from each other ("pain"/"pian"), so
-        # where asked for they are compared by edit distance (a swap counts as one edit).
-        self._short = sorted(w for w in vocab if len(w) == 4) if short_edits else []
+        # where asked for they are corrected only for a doubled letter or a swap.
+        self._short = frozenset(w for w in vocab if len(w) == 4) if short_edits else frozenset()
         self._doubled = (
             frozenset(w for w in vocab if len(w) == 5 and _RUN2.search(w))
             if short_edits
@@ -368,16 +377,8 @@ class Corrector:
             return self._nearest_short(word), False
         # Two neighbouring letters swapped is the commonest slip, and the ratio search
         # misses it in a five-letter word ("itght" scores 80 against "tight").
-        swapped = self._swapped(word)
+        swapped = _swapped(word, self._vocab_set)
         return (swapped, False) if swapped is not None else (word, True)
-
-    def _swapped(self, word: str) -> str | None:
-        """The first vocabulary word ``word`` becomes with two neighbouring letters swapped."""
-        for i in range(len(word) - 1):
-            form = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-            if form in self._vocab_set:
-                return form
-        return None
 
     def _nearest_short(self, word: str) -> str:
         # A doubled letter typed once ("dizy") is the commonest slip in a short word.
@@ -387,8 +388,7 @@ class Corrector:
                 return doubled
         # Only a swap of two neighbouring letters ("pian" -> "pain"): a changed letter makes
         # another real word too often ("slot" is not "clot").
-        short = process.extractOne(word, self._short, scorer=OSA.distance, score_cutoff=1)
-        return short[0] if short and sorted(short[0]) == sorted(word) else word
+        return _swapped(word, self._short) or word
 
     def _nearest(self, word: str) -> str:
         best = process.extractOne(
