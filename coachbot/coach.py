@@ -1044,7 +1044,9 @@ class Coach:
     ) -> str:
         """The rendered answer, or an honest "I don't have that" when a fact is missing."""
         ex = self.exercises.get(exercise) if exercise else None
-        if ex is None or not intent.needs_exercise or intent.response is None:
+        # An intent that needs no exercise may still have a response for when one is named
+        # ("only 10 minutes for nordics"): its general answer is for when none is.
+        if ex is None or intent.response is None:
             return self.render_intent(
                 intent.id, None, level, other, profile, conditions, focus, age, escalated=escalated
             )

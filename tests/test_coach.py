@@ -412,6 +412,27 @@ def test_building_muscle_without_an_exercise_lists_the_ones_that_do(coach: Coach
     assert "- Glutes: Glute bridge, Hip thrust" in reply.text and "- Hamstrings" not in reply.text
 
 
+def test_a_short_session_picks_one_exercise_a_muscle_at_the_level_told(coach: Coach) -> None:
+    reply = coach.ask("i only have 20 minutes")
+    assert reply.intent == "short_session" and reply.exercise is None
+    assert "Then iso ham raise and glute bridge, or harder versions" in reply.text
+    advanced = coach.ask("short on time today, i'm an advanced lifter").text
+    assert "Then glute ham raise and hip thrust:" in advanced
+    # One muscle asked about: two of its exercises; at home, none that needs a machine.
+    assert "Then glute bridge and prone hip extension" in coach.ask("quick glute session").text
+    home = coach.session()
+    home.ask("i'm advanced and train at home with no equipment")
+    assert "Then natural glute ham raise and hip thrust:" in home.ask("i only have 15 minutes").text
+
+
+def test_a_short_session_with_an_exercise_named_gets_that_exercise_dose(coach: Coach) -> None:
+    # needs_exercise is false, yet the response template answers when an exercise is named.
+    reply = coach.ask("i only have 10 minutes for nordics")
+    assert reply.intent == "short_session" and reply.exercise == "nordic-hamstring-curl"
+    assert "Short on time with the nordic hamstring curl" in reply.text
+    assert "2 hard sets of 3-5 slow lowering reps" in reply.text and "beginner dose" in reply.text
+
+
 @pytest.mark.parametrize(
     "text",
     [
