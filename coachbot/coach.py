@@ -74,6 +74,9 @@ FOLLOW_UP_SCORE = 0.5
 """Right after the coach asked which exercise, or with a condition on record, a question
 naming one that scores below this on every intent ("can I do nordics?") is read as being
 about what the conversation is about: the pending question, or the condition."""
+FAQ_ALONE_SCORE = 0.5
+"""A message that names no exercise and matches no intent is answered from the one exercise
+FAQ it matches at least this well ("sliders hurt my heels" is the slider curl's)."""
 EXERCISE_EVIDENCE = 0.10
 """Naming one of our exercises is evidence the question is in scope: the minimum score is
 lowered by this much when one is named."""
@@ -316,6 +319,10 @@ class Coach:
             ex_id: self.matcher.text_index([self._strip_names(f.question) for f in ex.faq])
             for ex_id, ex in self.exercises.items()
         }
+        self._every_faq = [(ex_id, faq) for ex_id, ex in self.exercises.items() for faq in ex.faq]
+        self._every_faq_index = self.matcher.text_index(
+            [self._strip_names(faq.question) for _, faq in self._every_faq]
+        )
         self._by_name = sorted(self.exercises.values(), key=lambda e: e.name)
         self._others = PhraseTable((phrase, True) for phrase in self.general.other_exercises)
         self._other_muscles = PhraseTable((p, True) for p in self.general.other_muscles)
@@ -720,6 +727,13 @@ class Coach:
                 notes.append(f"names a variation the {named[0].id} file suggests")
                 return self._option_reply(*named, level, notes), context
             key = "out_of_scope" if best is not None and best.intent == OUT_OF_SCOPE else None
+            # (Not for one out of scope: "where does the pad sit on a lying leg curl machine"
+            # is no question about the glute ham raise's pad.)
+            found = (
+                None if mentioned or key else self._from_any_faq(turn, best, level, context, notes)
+            )
+            if found is not None:
+                return found
             reply = Reply(
                 self.messages[key or "not_understood"],
                 confidence=best.score if best else 0.0,
@@ -731,13 +745,17 @@ class Coach:
             return reply, replace(context, exercise=mentioned[0]) if mentioned else context
 
         if best.example and self._close_call(best, turn):  # a forced choice never is
-            runner_up = self._runner_up(best, turn)
-            assert runner_up is not None  # (a close call has one)
-            # The exercise is settled even if the question is not: "what's easier?" next is
-            # about it.
-            return self._which_intent(best, runner_up, exercise, level, notes), replace(
-                context, exercise=exercise
-            )
+            settled = self._without_level(best, turn)
+            if settled is None:
+                runner_up = self._runner_up(best, turn)
+                assert runner_up is not None  # (a close call has one)
+                # The exercise is settled even if the question is not: "what's easier?" next
+                # is about it.
+                return self._which_intent(best, runner_up, exercise, level, notes), replace(
+                    context, exercise=exercise
+                )
+            notes.append(f"the level aside, the question is clearly {settled.intent}")
+            best = settled
 
         intent = self.intents[best.intent]
         if (
@@ -912,6 +930,25 @@ class Coach:
         """Whether another intent scores within the ambiguity margin of ``best``."""
         runner_up = self._runner_up(best, turn)
         return runner_up is not None and best.score - runner_up.score < AMBIGUITY_MARGIN
+
+    def _without_level(self, best: Match, turn: Turn) -> Match | None:
+        """Which of a close call's two intents the message means once the level it tells is
+        set aside, when that settles it; else None.
+
+        A level said alongside ("... as a beginner") is evidence for the intents whose
+        examples name levels ("is it for beginners?"): "what's a prone hip extension for an
+        advanced lifter" is the question "what's a prone hip extension", clearly.
+        """
+        runner_up = self._runner_up(best, turn)
+        if turn.entities.level is None or runner_up is None:
+            return None
+        plain = self.finder.without_level(turn.entities.rest)
+        ranking = self.matcher.rank_queries([self.matcher.query(plain)], n=5)[0]
+        if not ranking or ranking[0].intent not in (best.intent, runner_up.intent):
+            return None
+        if self._close_call(ranking[0], replace(turn, ranking=tuple(ranking))):
+            return None
+        return best if ranking[0].intent == best.intent else runner_up
 
     def _choose(
         self, turn: Turn, context: Context, notes: list[str]
@@ -1270,6 +1307,35 @@ class Coach:
         answer, faq_intent, faq_score = faq
         notes.append(f"answered from the {exercise} FAQ ({faq_score:.3f})")
         return self._final(answer, faq_intent, exercise, faq_score, level, context, notes)
+
+    def _from_any_faq(
+        self,
+        turn: Turn,
+        best: Match | None,
+        level: str | None,
+        context: Context,
+        notes: list[str],
+    ) -> tuple[Reply, Context] | None:
+        """The reply from the one exercise FAQ a message naming no exercise asks, if any."""
+        if not self._every_faq:
+            return None
+        sims = self.matcher.similarity(turn.query, self._every_faq_index)
+        top = max(range(len(sims)), key=lambda i: (sims[i], -i))
+        exercise, faq = self._every_faq[top]
+        # The same question on file for two exercises ("can bridges fix pelvic tilt?" and
+        # "can hip thrusts?") leaves the exercise open: no guessing which.
+        rival = max(
+            (s for (ex, _), s in zip(self._every_faq, sims, strict=True) if ex != exercise),
+            default=0.0,
+        )
+        if (
+            sims[top] < FAQ_ALONE_SCORE
+            or sims[top] <= (best.score if best is not None else 0.0)
+            or sims[top] - rival < AMBIGUITY_MARGIN
+        ):
+            return None
+        notes.append(f"names no exercise, but asks the {exercise} FAQ ({sims[top]:.3f})")
+        return self._final(faq.answer, faq.intent, exercise, sims[top], level, context, notes)
 
     def _faq(self, exercise: str, query: Query, score: float) -> tuple[str, str, float] | None:
         ex = self.exercises[exercise]

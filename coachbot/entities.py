@@ -301,6 +301,25 @@ class EntityFinder:
                 return start + n
         return None
 
+    def without_level(self, rest: tuple[str, ...]) -> tuple[str, ...]:
+        """``rest`` (``Entities.rest``) without the phrases that tell a level: "how do i do
+        nordics as a beginner" read as "how do i do nordics as a"."""
+        out: list[str] = []
+        i = 0
+        while i < len(rest):
+            n = next(
+                (
+                    n
+                    for n in self._level_lengths.get(rest[i], ())
+                    if rest[i : i + n] in self._levels
+                ),
+                0,
+            )
+            if not n:
+                out.append(rest[i])
+            i += n or 1
+        return tuple(out)
+
     def _longest_level(self, words: tuple[str, ...], start: int) -> str | None:
         left = len(words) - start
         for n in self._level_lengths.get(words[start], ()):
