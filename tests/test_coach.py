@@ -195,6 +195,11 @@ def test_the_single_leg_bridge_is_its_own_exercise(coach: Coach, text: str, inte
         ("is it normal that i can only do like 2 nordics", "why_hard", "nordic-hamstring-curl"),
         ("recommend me something for hamstrings", "recommend", None),
         ("how long till i see results from hip thrusts", "build_muscle", "hip-thrust"),
+        # A named exercise's hardest version is a progression, not a pick among exercises.
+        ("what's the hardest version of the glute bridge", "harder_variation", "glute-bridge"),
+        ("whats the hardest hamstring exercise", "recommend", None),
+        ("why is the inverse leg curl harder than it looks", "why_hard", "natural-glute-ham-raise"),
+        ("eaiser version of nordics pls", "easier_variation", "nordic-hamstring-curl"),
     ],
 )
 def test_questions_in_everyday_words_reach_their_intent(
