@@ -786,6 +786,16 @@ def test_the_answer_after_advice_to_see_a_clinician_does_not_say_it_again(coach:
     plain = coach.ask("i have bad knees, can i do nordics")
     assert plain.red_flag is None
     assert "Get the go-ahead from your doctor or physio before you start" in plain.text
+    # The general answer, with no exercise named, neither names the strain again nor repeats
+    # the clinician line.
+    general = coach.ask("i strained my hamstring a month ago")
+    assert general.red_flag is not None and general.intent == "injury_modification"
+    assert "Training with a hamstring strain in mind:" in general.text
+    assert "You mentioned" not in general.text and "go-ahead" not in general.text
+    told = coach.session()
+    told.ask("i strained my hamstring last year but it's fine now")
+    later = told.ask("can i train with an injury")
+    assert later.red_flag is None and "Get the go-ahead from your doctor" in later.text
 
 
 @pytest.mark.parametrize(
