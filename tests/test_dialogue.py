@@ -768,3 +768,20 @@ def test_every_question_offered_outside_an_escalation_is_understood(coach: Coach
         for question in questions:
             reply = coach.ask(question)
             assert reply.intent is not None, (name, question)
+
+
+def test_an_open_question_and_an_offered_choice_survive_the_state_round_trip(
+    coach: Coach,
+) -> None:
+    # "Which exercise?" is still open after a restart: a longer answer than the bare name
+    # ("can i do nordics?") answers it.
+    session = coach.session()
+    session.ask("how many sets?")
+    resumed = coach.session(json.loads(json.dumps(session.to_dict())))
+    assert resumed.ask("can i do nordics?").intent == "sets_reps"
+    # So is "which did you mean?": the choice can be described, not only numbered.
+    session = coach.session()
+    assert session.ask("how do i do hamstring leg raises").candidates
+    resumed = coach.session(json.loads(json.dumps(session.to_dict())))
+    reply = resumed.ask("the standing one")
+    assert (reply.intent, reply.exercise) == ("how_to", "standing-hamstring-curl")
