@@ -200,6 +200,9 @@ def test_the_single_leg_bridge_is_its_own_exercise(coach: Coach, text: str, inte
         ("whats the hardest hamstring exercise", "recommend", None),
         ("why is the inverse leg curl harder than it looks", "why_hard", "natural-glute-ham-raise"),
         ("eaiser version of nordics pls", "easier_variation", "nordic-hamstring-curl"),
+        ("top 3 tips for a good one legged rdl", "form_cues", "single-leg-deadlift"),
+        ("how many reps of sb curls shld i do", "sets_reps", "stability-ball-hamstring-curl"),
+        ("what exercises can u coach me on", "help", None),
     ],
 )
 def test_questions_in_everyday_words_reach_their_intent(
@@ -841,6 +844,7 @@ def test_a_variation_we_suggest_without_a_file_gets_what_we_said_of_it(coach: Co
     assert reply.text.startswith("Romanian deadlift is one I suggest instead of the hip thrust")
     assert "- Romanian deadlift: Trains the glutes" in reply.text
     assert coach.ask("how do i do a back squat").text == coach.messages["out_of_scope"]
+    assert coach.ask("what muscles do lat pulldowns work").text == coach.messages["out_of_scope"]
 
 
 def test_without_weights_keeps_to_what_needs_none(coach: Coach) -> None:
