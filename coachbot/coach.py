@@ -62,6 +62,7 @@ _SPEAKER = frozenset({"i", "am", "im", "me", "here"})
 _DENIALS = frozenset({"not", "never", "nothing"})
 """Words that turn small talk into something else ("not ok", "not good")."""
 _COMPARING = frozenset({"than", "vs", "versus"})
+_SENTENCE_ENDS = frozenset(".?!")
 """Words that set two named exercises against each other ("nordics vs the ghr")."""
 _MEANING = frozenset({"no", "yes", "what", "how"})
 """Filler words that a repair phrase keeps: "makes no sense" is not "makes sense"."""
@@ -193,6 +194,24 @@ def _prose_words(exercises: Mapping[str, Exercise], files: IntentFiles) -> set[s
     for exercise in exercises.values():
         collect(exercise)
     return word_set("\n".join(texts))
+
+
+def _asking_sentence(words: Sequence[str]) -> tuple[str, ...] | None:
+    """The one sentence of several that ends in a question mark, or None.
+
+    >>> _asking_sentence(("is", "it", "good", "?", "i", "sit", "all", "day"))
+    ('is', 'it', 'good', '?')
+    >>> _asking_sentence(("is", "it", "good", "?")) is None  # (one sentence: itself)
+    True
+    """
+    sentences: list[list[str]] = [[]]
+    for word in words:
+        sentences[-1].append(word)
+        if word in _SENTENCE_ENDS:
+            sentences.append([])
+    said = [s for s in sentences if any(w not in PUNCTUATION for w in s)]
+    asking = [s for s in said if "?" in s]
+    return tuple(asking[0]) if len(said) > 1 and len(asking) == 1 else None
 
 
 class Coach:
@@ -745,7 +764,7 @@ class Coach:
             return reply, replace(context, exercise=mentioned[0]) if mentioned else context
 
         if best.example and self._close_call(best, turn):  # a forced choice never is
-            settled = self._without_level(best, turn)
+            settled = self._settled(best, turn)
             if settled is None:
                 runner_up = self._runner_up(best, turn)
                 assert runner_up is not None  # (a close call has one)
@@ -754,8 +773,8 @@ class Coach:
                 return self._which_intent(best, runner_up, exercise, level, notes), replace(
                     context, exercise=exercise
                 )
-            notes.append(f"the level aside, the question is clearly {settled.intent}")
-            best = settled
+            best, how = settled
+            notes.append(f"read with {how}, the question is clearly {best.intent}")
 
         intent = self.intents[best.intent]
         if (
@@ -931,24 +950,33 @@ class Coach:
         runner_up = self._runner_up(best, turn)
         return runner_up is not None and best.score - runner_up.score < AMBIGUITY_MARGIN
 
-    def _without_level(self, best: Match, turn: Turn) -> Match | None:
-        """Which of a close call's two intents the message means once the level it tells is
-        set aside, when that settles it; else None.
+    def _settled(self, best: Match, turn: Turn) -> tuple[Match, str] | None:
+        """Which of a close call's two intents the message means, read more plainly, when
+        that settles it (with how it was read); else None.
 
-        A level said alongside ("... as a beginner") is evidence for the intents whose
-        examples name levels ("is it for beginners?"): "what's a prone hip extension for an
-        advanced lifter" is the question "what's a prone hip extension", clearly.
+        - A level said alongside ("... as a beginner") is evidence for the intents whose
+          examples name levels ("is it for beginners?"): "what's a prone hip extension for
+          an advanced lifter" is the question "what's a prone hip extension", clearly.
+        - The one sentence that asks ("benefits of the glute bridge? trying to grow my
+          glutes and fix my posture") is the question; the rest tells why it is asked.
         """
         runner_up = self._runner_up(best, turn)
-        if turn.entities.level is None or runner_up is None:
+        if runner_up is None:
             return None
-        plain = self.finder.without_level(turn.entities.rest)
-        ranking = self.matcher.rank_queries([self.matcher.query(plain)], n=5)[0]
-        if not ranking or ranking[0].intent not in (best.intent, runner_up.intent):
-            return None
-        if self._close_call(ranking[0], replace(turn, ranking=tuple(ranking))):
-            return None
-        return best if ranking[0].intent == best.intent else runner_up
+        rest = turn.entities.rest
+        readings: list[tuple[tuple[str, ...], str]] = []
+        if turn.entities.level is not None:
+            readings.append((self.finder.without_level(rest), "the level aside"))
+        asking = _asking_sentence(rest)
+        if asking is not None:
+            readings.append((asking, "its question sentence alone"))
+        for words_, how in readings:
+            ranking = self.matcher.rank_queries([self.matcher.query(words_)], n=5)[0]
+            if not ranking or ranking[0].intent not in (best.intent, runner_up.intent):
+                continue
+            if not self._close_call(ranking[0], replace(turn, ranking=tuple(ranking))):
+                return (best if ranking[0].intent == best.intent else runner_up), how
+        return None
 
     def _choose(
         self, turn: Turn, context: Context, notes: list[str]

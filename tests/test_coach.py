@@ -452,6 +452,18 @@ def test_building_muscle_without_an_exercise_lists_the_ones_that_do(coach: Coach
     assert "- Glutes: Glute bridge, Hip thrust" in reply.text and "- Hamstrings" not in reply.text
 
 
+def test_the_sentence_that_asks_settles_a_close_call(coach: Coach) -> None:
+    text = (
+        "benefits of the glute bridge? trying to grow my glutes and fix my posture after "
+        "sitting all day"
+    )
+    first, second = coach.analyse(text).ranking[:2]
+    assert {first.intent, second.intent} == {"build_muscle", "benefits"}
+    assert first.score - second.score < coach_module.AMBIGUITY_MARGIN
+    reply = coach.ask(text)
+    assert (reply.intent, reply.exercise) == ("benefits", "glute-bridge")
+
+
 def test_a_short_session_picks_one_exercise_a_muscle_at_the_level_told(coach: Coach) -> None:
     reply = coach.ask("i only have 20 minutes")
     assert reply.intent == "short_session" and reply.exercise is None
