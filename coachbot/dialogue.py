@@ -75,6 +75,10 @@ _DESCRIBE_FILLER = frozenset(
     }
 )
 _OTHER = re.compile(r"\bthe\s+(?:other|second|2nd)\s+(?:one|exercise|version)\b", re.IGNORECASE)
+_DESCRIBED = re.compile(
+    r"\bthe\s+([a-z][a-z -]{0,30}?)\s+(?:one|version|variation|variant)\b", re.IGNORECASE
+)
+""""the natural one", "the standing version": one of two exercises, by a word of its name."""
 _ONE_LEG = re.compile(
     r"\b(?:the\s+)?(?:single|one)[\s-]?leg(?:ged)?(?:\s+(?:version|one|variation|variant))?\b",
     re.IGNORECASE,
@@ -154,6 +158,7 @@ class Session:
                 or self._pick(text)
                 or self._describe_pick(text)
                 or self._the_other(text)
+                or self._pair_pick(text)
                 or self._one_leg(text)
             )
             options = self._candidates_as_text() or self._offered
@@ -359,13 +364,25 @@ class Session:
         said = {w for w in content_words(text) if w not in _DESCRIBE_FILLER}
         if not said:
             return None
-        fits = []
-        for ex_id in ids:
-            ex = self.coach.exercises[ex_id]
-            vocabulary = {w for name in (ex.name, *ex.aliases) for w in content_words(name)}
-            if said <= vocabulary:
-                fits.append(ex.name)
+        fits = [self.coach.exercises[e].name for e in ids if said <= self._name_words(e)]
         return fits[0] if len(fits) == 1 else None
+
+    def _pair_pick(self, text: str) -> str | None:
+        """ "how do i do the natural one" after the glute ham raise and the natural one were
+        compared: the message with the one its words describe in place of the phrase."""
+        pair = (self._context.exercise, self._context.other)
+        match = _DESCRIBED.search(text) if None not in pair else None
+        if match is None:
+            return None
+        said = {w for w in content_words(match.group(1)) if w not in _DESCRIBE_FILLER}
+        fits = [e for e in pair if e is not None and said and said <= self._name_words(e)]
+        if len(fits) != 1:
+            return None
+        return f"{text[: match.start()]}{self.coach.exercises[fits[0]].name}{text[match.end() :]}"
+
+    def _name_words(self, exercise: str) -> set[str]:
+        ex = self.coach.exercises[exercise]
+        return {w for name in (ex.name, *ex.aliases) for w in content_words(name)}
 
     def _pick(self, text: str) -> str | None:
         """The offered option the user picked ("2", "the first one", "yes"), as a message."""

@@ -92,6 +92,16 @@ def test_a_number_answers_which_exercise(coach: Coach) -> None:
     assert (reply.intent, reply.exercise) == ("sets_reps", first.candidates[1])
 
 
+def test_a_word_of_its_name_picks_one_of_the_two_exercises_just_compared(coach: Coach) -> None:
+    session = coach.session()
+    session.ask("compare the glute ham raise and the natural glute ham raise")
+    reply = session.ask("how do i do the natural one")
+    assert (reply.intent, reply.exercise) == ("how_to", "natural-glute-ham-raise")
+    session.ask("compare nordic curls and hip thrusts")
+    reply = session.ask("how many sets of the hip one")
+    assert (reply.intent, reply.exercise) == ("sets_reps", "hip-thrust")
+
+
 def test_coach_reply_keeps_one_conversation_per_chat(coach: Coach) -> None:
     coach.reply("chat-a", "how do i do a nordic curl?")
     assert coach.reply("chat-a", "how many reps?").exercise == "nordic-hamstring-curl"
