@@ -138,11 +138,18 @@ def _render_all(coach: Coach) -> list[DataError]:
 
 def _examples_match_their_intent(coach: Coach, intents_dir: Path) -> list[DataError]:
     problems = []
+    # A question naming an exercise is never one about the coach itself (see Coach._choose).
+    about_coach = {i.id for i in coach.intents.values() if i.about_the_coach}
     for index, (intent, example) in enumerate(coach.matcher.examples()):
         if intent == OUT_OF_SCOPE:
             continue
         rest = coach.finder.find(words(example.replace("{exercise}", " "))).rest
-        ranking = coach.matcher.rank(rest, n=2, exclude=index)
+        ruled_out = about_coach if "{exercise}" in example else set()
+        ranking = [
+            m
+            for m in coach.matcher.rank(rest, n=len(ruled_out) + 2, exclude=index)
+            if m.intent not in ruled_out
+        ]
         if ranking and ranking[0].intent != intent:
             own = next(
                 (

@@ -377,6 +377,7 @@ class Coach:
         """Each variation the exercise files suggest without a file of its own ("Romanian
         deadlift", also with a plural "s") -> the exercise, list and option."""
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
+        self._about_coach = frozenset(i.id for i in self.intents.values() if i.about_the_coach)
         self._small_talk = {
             i.id: frozenset(
                 s for e in i.examples for s in self.matcher.query_stems(content_words(e))
@@ -943,6 +944,8 @@ class Coach:
         skip = {best.intent, OUT_OF_SCOPE}
         if best.intent not in self._small_talk:
             skip.update(self._small_talk)
+        if turn.entities.mentions and best.intent not in self._about_coach:
+            skip.update(self._about_coach)  # ("what are nordics" is no "what are you?")
         return next((m for m in turn.ranking if m.intent not in skip), None)
 
     def _close_call(self, best: Match, turn: Turn) -> bool:
@@ -1006,6 +1009,23 @@ class Coach:
                 "small talk is not most of the message: "
                 + (f"answering {best.intent}" if best else "nothing else matches")
             )
+        if best is not None and best.intent in self._about_coach and ents.mentions:
+            # "what are nordics" shares "what are" with "what are you?", but it asks about
+            # the Nordic curl. (With nothing else close, "what can i ask about nordics" is
+            # still best answered by what the coach can do.)
+            instead = next(
+                (
+                    m
+                    for m in turn.ranking
+                    if m.intent not in self._about_coach
+                    and m.intent not in self._small_talk
+                    and m.intent != OUT_OF_SCOPE
+                ),
+                None,
+            )
+            if instead is not None and instead.score >= MIN_SCORE - EXERCISE_EVIDENCE:
+                notes.append(f"names an exercise, so it is not about the coach: {instead.intent}")
+                best = instead
         if ents.mentions and self.only_filler(rest):
             # Just a name: it answers a pending question ("which exercise?" -> "ghr"), repeats
             # the last question for another exercise ("and nordics?"), or asks what it is.

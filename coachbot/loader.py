@@ -363,6 +363,7 @@ def _intent(doc: LocatedDict, file: str) -> Intent:
         lines=frozen_map(doc.key_lines),
         names_other_exercises=bool(doc.get("names_other_exercises", False)),
         small_talk=bool(doc.get("small_talk", False)),
+        about_the_coach=bool(doc.get("about_the_coach", False)),
         again=doc.get("again"),
     )
 

@@ -146,6 +146,9 @@ class Intent:
     names_other_exercises: bool = False
     """Its questions may name exercises this coach does not cover ("before or after squats?")
     and still be about one it does."""
+    about_the_coach: bool = False
+    """A question about the coach itself ("what are you?"): a message naming one of its
+    exercises ("what are nordics?") is about that exercise instead."""
     small_talk: bool = False
     """A social message (hello, thanks, bye): it answers only a message that is mostly that,
     not a question that happens to share a word ("glute bridges in the morning")."""

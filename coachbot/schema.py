@@ -261,6 +261,7 @@ INTENT = Obj(
         "needs_exercise": Flag(),
         "names_other_exercises": Flag(),
         "small_talk": Flag(),
+        "about_the_coach": Flag(),
         "again": Choice(("regressions", "progressions")),
         "requires": TEXTS,
         "response": Text(),

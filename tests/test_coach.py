@@ -912,3 +912,28 @@ def test_breathing_is_answered_with_a_caution_for_blood_pressure_and_pregnancy(
     # Not being able to breathe is no breathing question.
     flagged = coach.ask("i cant breathe properly during nordics")
     assert flagged.red_flag is not None and flagged.red_flag.severity == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "exercise"),
+    [
+        ("what are nordics", "nordic-hamstring-curl"),
+        ("what do you know about hip thrusts", "hip-thrust"),
+        ("can you help me with glute bridges", "glute-bridge"),
+    ],
+)
+def test_a_question_naming_an_exercise_is_not_about_the_coach(
+    coach: Coach, text: str, exercise: str
+) -> None:
+    assert coach.intents["help"].about_the_coach
+    reply = coach.ask(text)
+    assert (reply.intent, reply.exercise) == ("overview", exercise)
+
+
+def test_questions_about_the_coach_still_get_what_it_can_do(coach: Coach) -> None:
+    for text in ("what are you", "what can you help me with", "what can i ask about nordics"):
+        assert coach.ask(text).intent == "help", text
+    # An exercise remembered from earlier does not turn the question into one about it.
+    session = coach.session()
+    session.ask("how do i do a nordic curl?")
+    assert session.ask("what can you help me with").intent == "help"
