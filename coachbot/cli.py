@@ -83,6 +83,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.explain:
         from .explain import explain
 
+        sys.stdout.flush()  # (the answer first, also when both streams go to one pipe)
         for line in explain(coach, question, reply).splitlines():
             print(f"# {line}", file=sys.stderr)
     return 0
