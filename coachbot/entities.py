@@ -50,6 +50,14 @@ _HABIT = frozenset(
 """Words between a body part and a movement word ("hips keep dropping")."""
 
 
+_ARTICLES = frozenset({"the", "a", "an"})
+_OF = frozenset({"of"})
+_VERSION = frozenset({"version", "variation", "variant", "form"})
+_LEG = frozenset({"leg", "legged"})
+_ONE = frozenset({"single", "one", "1"})
+"""Words that ask for the one-leg version of a named exercise ("single leg version of")."""
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     """A span of words that names an exercise (several ids when the name is ambiguous)."""
@@ -172,6 +180,8 @@ class EntityFinder:
         "leg curl" in "seated leg curl", a machine this coach does not cover): their words
         are never read as a mention."""
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # "the single leg version of the glute bridge": by the naming the ids follow.
+        self._one_leg = {e: f"single-leg-{e}" for e in exercises if f"single-leg-{e}" in exercises}
         for ex in exercises.values():
             names = (ex.name, ex.id.replace("-", " "), *ex.aliases)
             for name in names:
@@ -268,6 +278,7 @@ class EntityFinder:
                 continue
             if hit is not None:
                 end, ids = hit
+                ids = self._one_leg_of(rest, ids)
                 mentions.append(
                     Mention(ids, i, end, " ".join(words[i:end]), fixed[i:end] != words[i:end])
                 )
@@ -278,6 +289,21 @@ class EntityFinder:
             rest.append(word)
             i += 1
         return Entities(tuple(mentions), level, tuple(rest))
+
+    def _one_leg_of(self, rest: list[str], ids: tuple[str, ...]) -> tuple[str, ...]:
+        """``ids``, or the one-leg version of its one exercise when the words just before the
+        name ask for it ("the single leg version of", "one legged"): those words are then
+        part of the name, and leave ``rest``."""
+        if len(ids) != 1 or ids[0] not in self._one_leg:
+            return ids
+        i = len(rest)
+        for skippable in (_ARTICLES, _OF, _VERSION):
+            if i and rest[i - 1] in skippable:
+                i -= 1
+        if i < 2 or rest[i - 1] not in _LEG or rest[i - 2] not in _ONE:
+            return ids
+        del rest[i - 2 :]
+        return (self._one_leg[ids[0]],)
 
     def _fix(self, word: str) -> str:
         """The alias or level word that ``word`` is a typo of, in its common spelling, or

@@ -37,6 +37,25 @@ def test_the_longest_alias_wins(coach: Coach) -> None:
     assert found.exercise_ids == ("single-leg-iso-ham-raise",)
 
 
+@pytest.mark.parametrize(
+    ("text", "exercise"),
+    [
+        ("how do i do the single leg version of hip thrusts", "single-leg-hip-thrust"),
+        ("sets for one legged glute bridges", "single-leg-glute-bridge"),
+        ("the one-leg variation of the heels on bench hold", "single-leg-iso-ham-raise"),
+        # No one-leg version of its own: the exercise named, as said.
+        ("is there a single leg version of nordics", "nordic-hamstring-curl"),
+    ],
+)
+def test_the_one_leg_version_of_a_named_exercise_is_that_exercise(
+    coach: Coach, text: str, exercise: str
+) -> None:
+    found = coach.finder.find(words(text))
+    assert found.exercise_ids == (exercise,)
+    if exercise.startswith("single-leg-"):
+        assert not {"single", "one", "leg", "legged"} & set(found.rest)
+
+
 def test_ambiguous_name_offers_every_exercise_it_can_mean(coach: Coach) -> None:
     found = coach.finder.find(words("how many sets of hamstring leg raises"))
     assert found.ambiguous is not None
