@@ -62,8 +62,12 @@ _SPEAKER = frozenset({"i", "am", "im", "me", "here"})
 _DENIALS = frozenset({"not", "never", "nothing"})
 """Words that turn small talk into something else ("not ok", "not good")."""
 _COMPARING = frozenset({"than", "vs", "versus"})
-_SENTENCE_ENDS = frozenset(".?!")
 """Words that set two named exercises against each other ("nordics vs the ghr")."""
+_SENTENCE_ENDS = frozenset(".?!")
+_ARTICLES = frozenset({"a", "an", "the", "any"})
+_LACK = frozenset({"no", "without"})
+_LACK_PAIRS = frozenset({("not", "have"), ("not", "got"), ("access", "to")})
+"""Words that say what comes next is missing: "no leg curl machine", "have not got a"."""
 _MEANING = frozenset({"no", "yes", "what", "how"})
 """Filler words that a repair phrase keeps: "makes no sense" is not "makes sense"."""
 
@@ -194,6 +198,19 @@ def _prose_words(exercises: Mapping[str, Exercise], files: IntentFiles) -> set[s
     for exercise in exercises.values():
         collect(exercise)
     return word_set("\n".join(texts))
+
+
+def _lacking(before: Sequence[str]) -> bool:
+    """Whether the words before a name say it is missing ("no", "without a", "does not
+    have a").
+
+    >>> _lacking(("my", "gym", "does", "not", "have", "a"))
+    True
+    >>> _lacking(("instead", "of"))
+    False
+    """
+    said = [w for w in before[-4:] if w not in _ARTICLES]
+    return bool(said) and (said[-1] in _LACK or tuple(said[-2:]) in _LACK_PAIRS)
 
 
 def _asking_sentence(words: Sequence[str]) -> tuple[str, ...] | None:
@@ -478,8 +495,9 @@ class Coach:
         )
 
     def _mentions_other_exercise(self, rest: tuple[str, ...]) -> bool:
-        """Whether the words name an exercise this coach does not cover ("bench press")."""
-        return next(self._others.found(rest), False)
+        """Whether the words name an exercise this coach does not cover ("bench press"), other
+        than to say it is missing: "no leg curl machine, what else can I do?" is about ours."""
+        return any(not _lacking(rest[:start]) for start, _ in self._others.spans(rest))
 
     def _named_options(self) -> Iterator[tuple[tuple[str, ...], tuple[Exercise, str, Option]]]:
         for ex in self.exercises.values():

@@ -190,6 +190,13 @@ class PhraseTable(Generic[T]):
             for n in self._lengths.get(word, ()):  # (most messages: no word starts one)
                 yield from self._values.get(tuple(said[i : i + n]), ())
 
+    def spans(self, said: Sequence[str]) -> Iterator[tuple[int, int]]:
+        """Where the phrases are in ``said``: (start, end) word positions, in order."""
+        for i, word in enumerate(said):
+            for n in self._lengths.get(word, ()):
+                if tuple(said[i : i + n]) in self._values:
+                    yield i, i + n
+
 
 _SUFFIXES = (("ies", "y"), ("ing", ""), ("ness", ""), ("ed", ""), ("es", "e"), ("s", ""))
 
