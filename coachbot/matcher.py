@@ -60,6 +60,14 @@ _ASKING = frozenset(
 )
 """Words a question starts with: only a question's closer is read past ("how many sets?
 thanks", "is it ok thanks", but "that is great thanks", "great help thanks")."""
+_UNITS = frozenset(
+    {"rep", "reps", "set", "sets", "second", "seconds"}
+    | {"kg", "kgs", "kilo", "kilos", "lb", "lbs", "pound", "pounds", "time", "times", "x"}
+    | {"day", "days", "week", "weeks", "session", "sessions"}
+)
+"""Words that make the number before them a count or a time ("20 reps", "45 seconds"): the
+word says what it is about, and the number is left out. (A lone "#" weighs as much as the
+rarest word, and "i do 20 reps" is no "i'm 65".)"""
 _SPOKEN = {"2": "to", "4": "for"}
 """Digits that text-speak writes for a word: "how 2 do them", "a bench 4 hip thrusts"."""
 
@@ -180,7 +188,7 @@ class IntentMatcher:
                 for a, b in zip(words, words[1:], strict=False):
                     if a == NUMBER or a in _SPOKEN.values():
                         followers[a].add(b)
-                stems = self._stems(words)
+                stems = self._stems(self._counted(words))
                 self._intent_of.append(intent)
                 self._example_text.append(text)
                 self._example_stems.append(" ".join(stems))
@@ -259,6 +267,14 @@ class IntentMatcher:
             if word not in self._ignore:
                 out.extend(self._canonical(word).split())
         return out
+
+    def _counted(self, words: Sequence[str]) -> list[str]:
+        """``words`` (canonical) without each number a unit follows ("20 reps")."""
+        return [
+            w
+            for i, w in enumerate(words)
+            if w != NUMBER or i + 1 == len(words) or words[i + 1] not in _UNITS
+        ]
 
     def framed(self, words: Sequence[str]) -> Sequence[str]:
         """The words between the phrases that open a message ("quick question:", "hey
@@ -362,11 +378,16 @@ class IntentMatcher:
                 and (words[i + 1].isdigit())
             ):
                 word = "sets of"  # "3 x 5", as "3x5"
+            elif word.isdigit() and i + 1 < len(words) and self._unit(words[i + 1]):
+                continue  # ("20 reps": see _UNITS)
             stems = known.get(word)
             if stems is None:
                 stems = remember(known, word, self._stems_of(word))
             out.extend(stems)
         return out
+
+    def _unit(self, word: str) -> bool:
+        return word in _UNITS or self._canonical(word) in _UNITS
 
     def _spoken(self, digit: str, following: str) -> bool:
         """Whether ``digit`` stands for its word here: the next word follows that word in
@@ -387,7 +408,7 @@ class IntentMatcher:
         if word.isdigit():
             return NUMBER
         if SETS_BY_REPS.fullmatch(word):
-            return f"{NUMBER} sets of {NUMBER}"
+            return f"sets of {NUMBER}"  # (its first number is a count: see _UNITS)
         return self._synonyms.get(word, word)
 
     def vector(self, stems: Sequence[str]) -> Vector:

@@ -88,6 +88,20 @@ def test_any_number_reads_as_the_number_an_example_gives() -> None:
     )
 
 
+def test_a_number_with_a_unit_is_a_count_not_an_age() -> None:
+    matcher = IntentMatcher(
+        {"age": ["im 65 can i do it", "is 70 too old"], "sets_reps": ["is that enough reps"]}
+    )
+    # "20 reps" and "30 seconds" read as "reps" and "seconds": no "#" to match an age by.
+    assert matcher.query_stems(("i", "do", "20", "reps")) == matcher.query_stems(
+        ("i", "do", "reps")
+    )
+    assert matcher.rank(("i", "do", "20", "reps", "is", "that", "enough"))[0].intent == (
+        "sets_reps"
+    )
+    assert matcher.rank(("im", "40", "can", "i", "do", "it"))[0].intent == "age"
+
+
 def test_sets_by_reps_written_short_read_as_sets_of_reps() -> None:
     matcher = IntentMatcher({"sets_reps": ["is 3 sets of 10 enough"], "age": ["is 70 too old"]})
     assert matcher.query_stems(("4x8",)) == matcher.query_stems(("3", "sets", "of", "8"))
