@@ -349,6 +349,29 @@ def test_second_safety_set_emergencies_are_all_caught_and_benign_pass(coach: Coa
     assert len(alarms) / benign <= 0.05, alarms
 
 
+def test_blind_safety_set_escalates_every_emergency(coach: Coach) -> None:
+    """tests/data/safety_blind.yaml: benign messages written to trip a keyword screen."""
+    data = yaml.safe_load((Path(__file__).parent / "data" / "safety_blind.yaml").read_text())
+    got = [(m, coach.screen.screen(m["text"])) for m in data["messages"]]
+    flagged = [m for m, flag in got if m["kind"] == "red_flag" and flag is not None]
+    alarms = [m for m, flag in got if m["kind"] == "benign" and flag is not None]
+    assert all(
+        flag is not None and flag.severity == "emergency"
+        for m, flag in got
+        if m["severity"] == "emergency"
+    )
+    assert len(flagged) / sum(m["kind"] == "red_flag" for m in data["messages"]) >= 0.98
+    assert len(alarms) / sum(m["kind"] == "benign" for m in data["messages"]) <= 0.17
+    # Only one benign message is sent to emergency services: collapsing after 3 Nordic reps
+    # (a faint or a failed rep? kept on the side of caution).
+    emergencies = [
+        m["text"] for m, flag in got if m in alarms and flag and flag.severity == "emergency"
+    ]
+    assert emergencies == [
+        "tried nordics for the first time and collapsed after 3 reps, how do i progress"
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "escalates"),
     [
@@ -370,6 +393,13 @@ def test_short_typos_are_read_only_when_they_are_swaps(
         "my regular heartbeat is fine, how many sets of hip thrusts?",
         "how do i stop my back taking over on glute ham raises",
         "what muscle groups get trained in a towel curl",
+        # A first letter is seldom the typo: "creaking" is no "breaking", "eating" no
+        # "beating"; "swapped" is a word of its own, not "snapped".
+        "the bench was creaking during my hip thrusts",
+        "i was eating right before nordics, is that ok",
+        "i swapped the swiss ball for sliders and my hammies were on fire",
+        # A "feeling at the bottom" of a movement is no numbness of the bottom.
+        "not pain, more a nice stretch feeling at the bottom of the single leg deadlift",
     ],
 )
 def test_real_words_are_not_read_as_typos_of_trigger_words(coach: Coach, text: str) -> None:
