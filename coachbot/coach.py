@@ -113,6 +113,9 @@ class Turn:
     conditions: tuple[tuple[str, str], ...] = ()
     """The health conditions named, each with how it was spoken of: the screen's contexts
     ("current", "negated", "third_party"...) or "over" ("I was pregnant")."""
+    asked: tuple[str, ...] | None = None
+    """The words of its asking sentences, past the names, when it also has others that tell
+    ("I started running in May. How often should I train glutes?")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,22 +216,43 @@ def _lacking(before: Sequence[str]) -> bool:
     return bool(said) and (said[-1] in _LACK or tuple(said[-2:]) in _LACK_PAIRS)
 
 
-def _asking_sentence(words: Sequence[str]) -> tuple[str, ...] | None:
-    """The one sentence of several that ends in a question mark, or None.
+def _asked(said: Sequence[str]) -> tuple[str, ...] | None:
+    """The sentences that ask (end in "?") of a message that also has others that tell, or
+    None.
 
-    >>> _asking_sentence(("is", "it", "good", "?", "i", "sit", "all", "day"))
-    ('is', 'it', 'good', '?')
-    >>> _asking_sentence(("is", "it", "good", "?")) is None  # (one sentence: itself)
+    >>> _asked(("i", "am", "52", ".", "how", "do", "i", "do", "it", "?"))
+    ('how', 'do', 'i', 'do', 'it', '?')
+    >>> _asked(("how", "do", "i", "do", "it", "?")) is None
     True
     """
     sentences: list[list[str]] = [[]]
-    for word in words:
+    for word in said:
         sentences[-1].append(word)
         if word in _SENTENCE_ENDS:
             sentences.append([])
-    said = [s for s in sentences if any(w not in PUNCTUATION for w in s)]
-    asking = [s for s in said if "?" in s]
-    return tuple(asking[0]) if len(said) > 1 and len(asking) == 1 else None
+    said_ = [s for s in sentences if any(w not in PUNCTUATION for w in s)]
+    asking = [w for s in said_ if "?" in s for w in s]
+    if len(said_) < 2 or not asking or len(asking) == sum(len(s) for s in said_):
+        return None
+    return tuple(asking)
+
+
+def _clear(ranking: Sequence[Match]) -> bool:
+    """Whether a ranking's best is above the minimum score and clear of the next."""
+    return (
+        bool(ranking)
+        and ranking[0].score >= MIN_SCORE
+        and (len(ranking) < 2 or ranking[0].score - ranking[1].score >= AMBIGUITY_MARGIN)
+    )
+
+
+def _merged(whole: Sequence[Match], part: Sequence[Match]) -> list[Match]:
+    """Each intent of two rankings with its better score, best first."""
+    best: dict[str, Match] = {}
+    for match in (*whole, *part):
+        if match.intent not in best or match.score > best[match.intent].score:
+            best[match.intent] = match
+    return sorted(best.values(), key=lambda m: -m.score)[: max(len(whole), len(part))]
 
 
 class Coach:
@@ -625,10 +649,31 @@ class Coach:
                 )
             )
         rankings = self.matcher.rank_queries([query for _, _, query, _, _ in screened], n=5)
+        # A message that asks in some of its sentences and tells in others ("I'm 52 and back
+        # after a break. Could you explain how to do one?"), when it reads unclearly as a
+        # whole, is read by its asking sentences alone: their reading if that is clear, else
+        # each intent with the better of its two scores.
+        asked: list[tuple[str, ...] | None] = [
+            None if len(text) > MAX_CHARS else _asked(said)
+            for text, said in zip(texts, heads, strict=True)
+        ]
+        asking = [
+            (i, self.finder.find(part).rest)
+            for i, part in enumerate(asked)
+            if part and not _clear(rankings[i])
+        ]
+        if asking:
+            parts = self.matcher.rank_queries([self.matcher.query(rest) for _, rest in asking], n=5)
+            for (i, rest), ranking in zip(asking, parts, strict=True):
+                rankings[i] = ranking if _clear(ranking) else _merged(rankings[i], ranking)
+                asked[i] = rest
         return [
-            (Turn(entities, assessment, tuple(ranking), truncated, query, conditions), said)
-            for (assessment, entities, query, truncated, conditions), ranking, said in zip(
-                screened, rankings, heads, strict=True
+            (
+                Turn(entities, assessment, tuple(ranking), truncated, query, conditions, part),
+                said,
+            )
+            for (assessment, entities, query, truncated, conditions), ranking, part, said in zip(
+                screened, rankings, asked, heads, strict=True
             )
         ]
 
@@ -978,19 +1023,17 @@ class Coach:
         - A level said alongside ("... as a beginner") is evidence for the intents whose
           examples name levels ("is it for beginners?"): "what's a prone hip extension for
           an advanced lifter" is the question "what's a prone hip extension", clearly.
-        - The one sentence that asks ("benefits of the glute bridge? trying to grow my
-          glutes and fix my posture") is the question; the rest tells why it is asked.
+        - The sentences that ask ("is it worth adding hip thrusts? i mostly squat") are the
+          question; the rest tells why it is asked.
         """
         runner_up = self._runner_up(best, turn)
         if runner_up is None:
             return None
-        rest = turn.entities.rest
         readings: list[tuple[tuple[str, ...], str]] = []
         if turn.entities.level is not None:
-            readings.append((self.finder.without_level(rest), "the level aside"))
-        asking = _asking_sentence(rest)
-        if asking is not None:
-            readings.append((asking, "its question sentence alone"))
+            readings.append((self.finder.without_level(turn.entities.rest), "the level aside"))
+        if turn.asked is not None:
+            readings.append((turn.asked, "its asking sentences alone"))
         for words_, how in readings:
             ranking = self.matcher.rank_queries([self.matcher.query(words_)], n=5)[0]
             if not ranking or ranking[0].intent not in (best.intent, runner_up.intent):
@@ -1072,7 +1115,8 @@ class Coach:
             return Match(SAFETY_INTENT, max(best.score if best else 0.0, MIN_SCORE), ""), context
         if (
             not ents.mentions
-            and self._mentions_other_exercise(ents.rest)
+            # (Only where it asks: "I started running in May" tells why, not what about.)
+            and self._mentions_other_exercise(ents.rest if turn.asked is None else turn.asked)
             and not (context.exercise and best and best.intent in self._others_ok)
         ):
             # (In a conversation about hip thrusts, "before or after squats?" is still about
