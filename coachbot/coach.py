@@ -65,6 +65,8 @@ _COMPARING = frozenset({"than", "vs", "versus"})
 """Words that set two named exercises against each other ("nordics vs the ghr")."""
 _SENTENCE_ENDS = frozenset(".?!")
 _ARTICLES = frozenset({"a", "an", "the", "any"})
+_KIT = frozenset({"mat", "mats", "ball", "balls", "block", "blocks"})
+"""Words that make the exercise name before them a piece of kit ("a yoga mat")."""
 _LACK = frozenset({"no", "without"})
 _LACK_PAIRS = frozenset({("not", "have"), ("not", "got"), ("access", "to")})
 """Words that say what comes next is missing: "no leg curl machine", "have not got a"."""
@@ -520,8 +522,12 @@ class Coach:
 
     def _mentions_other_exercise(self, rest: tuple[str, ...]) -> bool:
         """Whether the words name an exercise this coach does not cover ("bench press"), other
-        than to say it is missing: "no leg curl machine, what else can I do?" is about ours."""
-        return any(not _lacking(rest[:start]) for start, _ in self._others.spans(rest))
+        than to say it is missing ("no leg curl machine, what else can I do?" is about ours)
+        or to name a piece of kit ("a yoga mat", "a squat rack")."""
+        return any(
+            not _lacking(rest[:start]) and (end == len(rest) or rest[end] not in _KIT)
+            for start, end in self._others.spans(rest)
+        )
 
     def _named_options(self) -> Iterator[tuple[tuple[str, ...], tuple[Exercise, str, Option]]]:
         for ex in self.exercises.values():

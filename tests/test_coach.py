@@ -974,3 +974,9 @@ def test_a_long_message_is_also_read_by_the_sentence_that_asks(coach: Coach) -> 
     assert coach.ask("I'm 62. Is it safe for me to do glute bridges?").intent == "age"
     lower_back = coach.ask("My lower back hurts after hip thrusts. What am I doing wrong?")
     assert lower_back.intent == "feel_lower_back"
+
+
+def test_an_uncovered_exercise_named_as_kit_is_not_the_subject(coach: Coach) -> None:
+    reply = coach.ask("all i have is a yoga mat, what is the best glute exercise")
+    assert reply.intent == "recommend"
+    assert coach.ask("is yoga good for hamstrings").intent is None
