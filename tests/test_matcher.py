@@ -221,6 +221,18 @@ def test_blind_set_keeps_its_fixes(coach: Coach) -> None:
     assert right / len(items) >= 0.95
 
 
+def test_long_messages_keep_their_fixes(coach: Coach) -> None:
+    """tests/data/labelled_long.yaml: 70.0% when first run, 85.0% after its misses were
+    worked on."""
+    data = yaml.safe_load((Path(__file__).parent / "data" / "labelled_long.yaml").read_text())
+    items = data["questions"]
+    right = sum(
+        (reply.intent, reply.exercise) == (q["intent"], q["exercise"])
+        for q, reply in zip(items, coach.ask_block([q["q"] for q in items]), strict=True)
+    )
+    assert right / len(items) >= 0.85
+
+
 def _variants(questions: list[str]) -> list[str]:
     """Each question as asked, with chatter around it and with two letters swapped."""
     out = []
