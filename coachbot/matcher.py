@@ -556,7 +556,7 @@ class IntentMatcher:
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, text in enumerate(texts):
             words = self._words(text.replace("{exercise}", " "))
-            for f, w in self.vector(self._stems(words)).items():
+            for f, w in self.vector(self._stems(self._counted(words))).items():
                 postings[f].append((i, w))
         return TextIndex(len(texts), {f: tuple(p) for f, p in postings.items()})
 
