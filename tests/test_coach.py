@@ -980,3 +980,15 @@ def test_an_uncovered_exercise_named_as_kit_is_not_the_subject(coach: Coach) -> 
     reply = coach.ask("all i have is a yoga mat, what is the best glute exercise")
     assert reply.intent == "recommend"
     assert coach.ask("is yoga good for hamstrings").intent is None
+
+
+def test_how_often_with_no_exercise_named_is_answered_for_all_of_them(coach: Coach) -> None:
+    reply = coach.ask("how many days a week should i train glutes and hamstrings")
+    assert reply.intent == "frequency" and reply.exercise is None
+    assert "- 1-2 a week: Glute ham raise and Nordic hamstring curl" in reply.text
+    advanced = coach.ask("how often should an advanced lifter do hamstring work").text
+    assert "for advanced lifters" in advanced and "- 1-3 a week: Nordic hamstring curl" in advanced
+    # Named later, the exercise gets its own answer.
+    session = coach.session()
+    session.ask("how often should i train?")
+    assert session.ask("nordics").exercise == "nordic-hamstring-curl"
