@@ -934,8 +934,20 @@ class Coach:
             )
 
         ambiguous = ents.ambiguous if not mentioned else None
-        if intent.needs_exercise and (
-            ambiguous is not None or (exercise is None and intent.general is None)
+        if (
+            exercise is None
+            and ambiguous is None
+            and intent.general is None
+            and intent.for_a_muscle is not None
+            and not self._our_muscles.isdisjoint(self._focus(ents.rest))
+        ):
+            # (The reply keeps the intent asked; the answer is the other one's.)
+            notes.append(f"no exercise, but a muscle group: answered as {intent.for_a_muscle}")
+            answering = self.intents[intent.for_a_muscle]
+        else:
+            answering = intent
+        if answering.needs_exercise and (
+            ambiguous is not None or (exercise is None and answering.general is None)
         ):
             if ambiguous is not None:
                 names = [self.exercises[i].name for i in ambiguous.exercises]
@@ -965,7 +977,7 @@ class Coach:
         focus = self._focus(ents.rest)
         age = age_said(ents.rest) if intent.id in self._aged else None
         text = self._answer_text(
-            intent, exercise, level, other, context.profile, conditions, focus, age
+            answering, exercise, level, other, context.profile, conditions, focus, age
         )
         if lead:
             text = f"{lead}\n{text}"

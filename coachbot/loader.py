@@ -365,6 +365,7 @@ def _intent(doc: LocatedDict, file: str) -> Intent:
         small_talk=bool(doc.get("small_talk", False)),
         about_the_coach=bool(doc.get("about_the_coach", False)),
         again=doc.get("again"),
+        for_a_muscle=doc.get("for_a_muscle"),
     )
 
 
@@ -446,6 +447,16 @@ def load_intents(folder: Path, errors: list[DataError]) -> IntentFiles:
                     )
                 )
         intents[intent.id] = intent
+    for intent in intents.values():
+        if intent.for_a_muscle is not None and intent.for_a_muscle not in intents:
+            errors.append(
+                DataError(
+                    intent.file,
+                    intent.lines.get("for_a_muscle"),
+                    "for_a_muscle",
+                    f"unknown intent id '{intent.for_a_muscle}'",
+                )
+            )
     missing = {
         "not_understood",
         "out_of_scope",

@@ -146,6 +146,9 @@ class Intent:
     names_other_exercises: bool = False
     """Its questions may name exercises this coach does not cover ("before or after squats?")
     and still be about one it does."""
+    for_a_muscle: str | None = None
+    """The intent that answers it when no exercise is known but a muscle group is named ("no
+    leg curl machine, what else for my hamstrings?" is asking which exercise to do)."""
     about_the_coach: bool = False
     """A question about the coach itself ("what are you?"): a message naming one of its
     exercises ("what are nordics?") is about that exercise instead."""

@@ -330,3 +330,15 @@ def test_a_stray_yaml_file_that_no_parser_reads_is_reported_not_a_crash(
     problems = [str(p) for p in check(knowledge, intents)]
     assert any("notes.yaml:" in p and "invalid YAML" in p for p in problems), problems
     assert any("latin1.yaml" in p and "cannot read file" in p for p in problems), problems
+
+
+def test_an_unknown_intent_to_answer_for_a_muscle_is_reported_with_its_line(
+    data: tuple[Path, Path],
+) -> None:
+    knowledge, intents = data
+    _replace(intents / "alternatives.yaml", "for_a_muscle: recommend", "for_a_muscle: recomend")
+    problems = [str(p) for p in check(knowledge, intents)]
+    assert any(
+        re.search(r"alternatives\.yaml:4: for_a_muscle: unknown intent id 'recomend'", p)
+        for p in problems
+    ), problems

@@ -992,3 +992,13 @@ def test_how_often_with_no_exercise_named_is_answered_for_all_of_them(coach: Coa
     session = coach.session()
     session.ask("how often should i train?")
     assert session.ask("nordics").exercise == "nordic-hamstring-curl"
+
+
+def test_what_else_for_a_muscle_with_no_exercise_lists_the_exercises_for_it(
+    coach: Coach,
+) -> None:
+    reply = coach.ask("no leg curl machine where i train, what else can i do for my hamstrings")
+    assert (reply.intent, reply.exercise) == ("alternatives", None)
+    assert "- Hamstrings: Iso ham raise (beginner)" in reply.text
+    # With no muscle named, it still asks which exercise the alternatives are for.
+    assert "Which exercise do you mean?" in coach.ask("what can i do instead").text
