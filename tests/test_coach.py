@@ -1002,3 +1002,13 @@ def test_what_else_for_a_muscle_with_no_exercise_lists_the_exercises_for_it(
     assert "- Hamstrings: Iso ham raise (beginner)" in reply.text
     # With no muscle named, it still asks which exercise the alternatives are for.
     assert "Which exercise do you mean?" in coach.ask("what can i do instead").text
+
+
+def test_the_general_age_answer_keeps_to_the_age_told(coach: Coach) -> None:
+    adult = coach.ask("im 29, is strength training ok at my age").text
+    assert adult.startswith("At 29, your age sets no limit") and "Teenagers" not in adult
+    young = coach.ask("im 15, is strength training ok at my age").text
+    assert young.startswith("Young people can do strength training safely")
+    assert "Teenagers" in young and "later in life" not in young
+    unknown = coach.ask("is there an age limit for strength training").text
+    assert "later in life" in unknown and "Teenagers" in unknown and "children" in unknown
