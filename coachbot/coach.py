@@ -1490,7 +1490,12 @@ class Coach:
         answered: tuple[str, ...] | None = None  # the conditions of a coaching answer given
         # (Small talk never follows an escalation: "i've got sciatica" is no "got it".)
         best = next((m for m in turn.ranking if m.intent not in self._small_talk), None)
-        if best is not None and best.intent in category.answers_too and best.score >= MIN_SCORE:
+        if (
+            best is not None
+            and best.intent in category.answers_too
+            and best.score >= MIN_SCORE
+            and (best.intent not in category.answers_once_past or flag.context in PAST)
+        ):
             intent = best.intent
         elif (
             (category.situation or flag.context in PAST)

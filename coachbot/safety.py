@@ -142,6 +142,9 @@ class Category:
     overrides_exclusions: bool = False
     """In a message that reports this (a replaced joint), exclusions do not cancel the other
     categories' matches: "my new hip pops when i squat" is no habitual click."""
+    answers_once_past: tuple[str, ...] = ()
+    """Of ``answers_too``, those that follow the escalation only for a past episode: how to
+    prevent another strain suits one of years ago, not the week of a tear."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,6 +501,7 @@ class SafetyScreen:
                 c.get("bystander", ""),
                 bool(c.get("lasting", False)),
                 bool(c.get("overrides_exclusions", False)),
+                answers_once_past=tuple(c.get("answers_once_past") or ()),
             )
         self.combinations = tuple(
             Combination(c["category"], tuple(c["all_of"]), tuple(c.get("any_of") or ()))
@@ -1284,6 +1288,7 @@ SAFETY = schema.Obj(
                     "advice": schema.Text(),
                     "watch_for": schema.Text(),
                     "answers_too": _PHRASES,
+                    "answers_once_past": _PHRASES,
                     "triggers": _PHRASES,
                     "injury": schema.Flag(),
                     "first": schema.Text(),

@@ -1012,3 +1012,12 @@ def test_the_general_age_answer_keeps_to_the_age_told(coach: Coach) -> None:
     assert "Teenagers" in young and "later in life" not in young
     unknown = coach.ask("is there an age limit for strength training").text
     assert "later in life" in unknown and "Teenagers" in unknown and "children" in unknown
+
+
+def test_a_current_strain_gets_no_prevention_programme_but_a_past_one_does(coach: Coach) -> None:
+    acute = coach.ask("what should i do after a hamstring tear grade 2 week 1")
+    assert acute.red_flag is not None and "Nordic" not in acute.text
+    assert "Once you have the all-clear:" not in acute.text
+    past = coach.ask("pulled my hamstring last season, how do i bulletproof my hamstrings")
+    assert past.red_flag is not None and past.red_flag.context == "historical"
+    assert "Once you have the all-clear:" in past.text and "Nordic hamstring curl" in past.text

@@ -1055,3 +1055,10 @@ def test_a_negation_after_a_symptom_reaches_only_so_far(coach: Coach, gap: int) 
     text = " ".join(("chest pain", *_FILLER[:gap], "none"))
     denied = gap <= safety.FOLLOWING_REACH  # ("numbness? gone", up to that many words between)
     assert (coach.screen.screen(text) is None) is denied, text
+
+
+def test_sharp_pain_then_bruising_is_a_same_day_check(coach: Coach) -> None:
+    flag = coach.screen.screen("felt a sharp pain in the back of my thigh sprinting, now bruising")
+    assert flag is not None and flag.severity == "urgent"
+    alone = coach.screen.screen("felt a sharp pain in the back of my thigh sprinting")
+    assert alone is not None and alone.severity == "see_professional"
