@@ -1498,13 +1498,13 @@ class Coach:
         ):
             intent = best.intent
         elif (
-            (category.situation or flag.context in PAST)
+            (category.situation or flag.context in PAST or turn.conditions)
             and turn.entities.exercise_ids
             and self._injury_intent in category.answers_too
         ):
             # "I'm 22 weeks pregnant, are hip thrusts ok?", "I tweaked a hamstring a while
-            # back, bridges?": whatever the wording, the question is whether that exercise
-            # suits the situation.
+            # back, bridges?", "I have hamstring tendinopathy, iso holds?": whatever the
+            # wording, the question is whether that exercise suits the situation.
             intent = self._injury_intent
         if intent is not None and (
             exercise is not None or self.intents[intent].general is not None

@@ -1021,3 +1021,18 @@ def test_a_current_strain_gets_no_prevention_programme_but_a_past_one_does(coach
     past = coach.ask("pulled my hamstring last season, how do i bulletproof my hamstrings")
     assert past.red_flag is not None and past.red_flag.context == "historical"
     assert "Once you have the all-clear:" in past.text and "Nordic hamstring curl" in past.text
+
+
+def test_review_wordings_get_the_answer_they_ask_for(coach: Coach) -> None:
+    # A body part bending is form, not a condition of that joint.
+    hips = coach.ask("is it bad if my hips bend during nordics")
+    assert (hips.intent, hips.exercise) == ("common_mistakes", "nordic-hamstring-curl")
+    burn = coach.ask("is it normal for my hamstrings to burn on nordics")
+    assert burn.intent == "target_feel"
+    # A condition named with an exercise, under a see-a-professional flag: how to train it.
+    tendon = coach.ask("i have hamstring tendinopathy, can i do iso ham raises")
+    assert tendon.red_flag is not None and "Once you have the all-clear:" in tendon.text
+    assert "Iso ham raise, with a hamstring strain in mind" in tendon.text
+    # Talking about strains in general reports none.
+    team = coach.ask("what can my football team do about hamstring pulls")
+    assert team.red_flag is None and team.intent == "injury_prevention"
