@@ -1036,3 +1036,14 @@ def test_review_wordings_get_the_answer_they_ask_for(coach: Coach) -> None:
     # Talking about strains in general reports none.
     team = coach.ask("what can my football team do about hamstring pulls")
     assert team.red_flag is None and team.intent == "injury_prevention"
+
+
+def test_of_two_at_one_level_the_step_down_of_the_other_is_the_easier(coach: Coach) -> None:
+    reply = coach.ask("which is easier, slider curls or stability ball curls")
+    assert "but stability ball hamstring curl is the easier" in reply.text
+    assert "Both are intermediate;" not in reply.text
+    whole = coach.ask("compare slider curls and stability ball curls").text
+    assert whole.endswith(
+        "Stability ball hamstring curl is the easier of the two, so start there if you're newer "
+        "to this."
+    )
