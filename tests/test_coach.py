@@ -1040,10 +1040,16 @@ def test_review_wordings_get_the_answer_they_ask_for(coach: Coach) -> None:
 
 def test_of_two_at_one_level_the_step_down_of_the_other_is_the_easier(coach: Coach) -> None:
     reply = coach.ask("which is easier, slider curls or stability ball curls")
-    assert "but stability ball hamstring curl is the easier" in reply.text
+    assert "the other's step down: Stability ball hamstring curl." in reply.text
     assert "Both are intermediate;" not in reply.text
     whole = coach.ask("compare slider curls and stability ball curls").text
     assert whole.endswith(
         "Stability ball hamstring curl is the easier of the two, so start there if you're newer "
         "to this."
     )
+
+
+def test_a_beginner_comparing_two_harder_exercises_is_told_where_to_start(coach: Coach) -> None:
+    text = coach.ask("whats better for a beginner, nordic or ghr").text
+    assert "Neither is a beginner exercise." in text
+    assert "start with the step down from Nordic hamstring curl: Band-assisted Nordic." in text
