@@ -1318,6 +1318,10 @@ class Coach:
                 "asked": named,
                 "not_covered": [c for c in named if ex is not None and c.id not in covered],
                 "cautions": ex.cautions([c.id for c in named]) if ex is not None else (),
+                "for_everyone": ex.cautions_for_everyone() if ex is not None else (),
+                "points_for": [
+                    c for c in self.general.conditions.values() if ex and ex.covers([c.id])
+                ],
                 "level": level,
                 "other": self.exercises[other] if other else None,
                 "exercises": self._by_name,

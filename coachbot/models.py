@@ -120,6 +120,11 @@ class Exercise:
         """Those of ``conditions`` that some ``avoid_or_modify`` point is about."""
         return tuple(c for c in conditions if any(c in about for about in self.about))
 
+    def cautions_for_everyone(self) -> tuple[str, ...]:
+        """The ``avoid_or_modify`` points about no condition in particular."""
+        about = self.about or (frozenset(),) * len(self.avoid_or_modify)
+        return tuple(t for t, on in zip(self.avoid_or_modify, about, strict=True) if not on)
+
     def cautions(self, conditions: Collection[str] = ()) -> tuple[str, ...]:
         """The ``avoid_or_modify`` points for someone with ``conditions``: those about one
         of them and those about no condition in particular (every point when no condition

@@ -28,6 +28,8 @@ CONTEXT_NAMES = frozenset(
         "asked",
         "not_covered",
         "cautions",
+        "for_everyone",
+        "points_for",
         "focus",
         "age",
         "escalated",
