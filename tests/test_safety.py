@@ -1062,3 +1062,18 @@ def test_sharp_pain_then_bruising_is_a_same_day_check(coach: Coach) -> None:
     assert flag is not None and flag.severity == "urgent"
     alone = coach.screen.screen("felt a sharp pain in the back of my thigh sprinting")
     assert alone is not None and alone.severity == "see_professional"
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("played rugby till my late 20s and tore my hamstring twice back then", "historical"),
+        ("i tore my hamstring and have not recovered", "current"),
+        ("tore my hamstring in march, not fully healed yet", "current"),
+    ],
+)
+def test_when_a_tear_happened_is_read_from_the_message(
+    coach: Coach, text: str, context: str
+) -> None:
+    flag = coach.screen.screen(text)
+    assert flag is not None and flag.category == "hamstring_tear" and flag.context == context
