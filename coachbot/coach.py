@@ -1522,6 +1522,8 @@ class Coach:
                     None,
                     context.profile,
                     conditions,
+                    self._focus(turn.entities.rest),
+                    age_said(turn.entities.rest) if intent in self._aged else None,
                     escalated=True,
                 )
             except Exception:  # the escalation must go out whatever the coaching text does

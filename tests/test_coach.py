@@ -1058,3 +1058,14 @@ def test_a_beginner_comparing_two_harder_exercises_is_told_where_to_start(coach:
     text = coach.ask("whats better for a beginner, nordic or ghr").text
     assert "Neither is a beginner exercise." in text
     assert "start with the step down from Nordic hamstring curl: Band-assisted Nordic." in text
+
+
+def test_after_a_past_reconstruction_which_exercise_first_is_still_answered(coach: Coach) -> None:
+    reply = coach.ask(
+        "ACL reconstruction with a hamstring graft 5 months ago, physio says I can start "
+        "strength work. which hamstring exercise should I try first?"
+    )
+    assert reply.red_flag is not None and reply.red_flag.context == "historical"
+    after = reply.text.split("Once you have the all-clear:")[1]
+    # The muscle asked about, as in the answer without the escalation.
+    assert "- Hamstrings: Iso ham raise (beginner)" in after and "- Glutes:" not in after
