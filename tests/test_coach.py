@@ -1069,3 +1069,22 @@ def test_after_a_past_reconstruction_which_exercise_first_is_still_answered(coac
     after = reply.text.split("Once you have the all-clear:")[1]
     # The muscle asked about, as in the answer without the escalation.
     assert "- Hamstrings: Iso ham raise (beginner)" in after and "- Glutes:" not in after
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "exercise"),
+    [
+        (
+            "how do i do a single leg deadlift without falling over lol",
+            "form_cues",
+            "single-leg-deadlift",
+        ),
+        ("im 75 and a bit wobbly on my feet, which exercise is safest", "age", None),
+        ("Do I need to train glutes and hamstrings on separate days?", "frequency", None),
+    ],
+)
+def test_wordings_a_review_found_unread(
+    coach: Coach, text: str, intent: str, exercise: str | None
+) -> None:
+    reply = coach.ask(text)
+    assert (reply.intent, reply.exercise) == (intent, exercise)
