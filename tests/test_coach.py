@@ -1088,3 +1088,11 @@ def test_wordings_a_review_found_unread(
 ) -> None:
     reply = coach.ask(text)
     assert (reply.intent, reply.exercise) == (intent, exercise)
+
+
+def test_a_tendon_problem_is_read_as_the_one_it_names(coach: Coach) -> None:
+    achilles = coach.ask("achilles tendinopathy, can i do nordics").text
+    assert "with an ankle or Achilles problem in mind" in achilles
+    assert "hamstring strain" not in achilles
+    hamstring = coach.ask("i have hamstring tendinopathy, can i do iso ham raises").text
+    assert "Iso ham raise, with a hamstring strain in mind" in hamstring
