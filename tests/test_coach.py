@@ -1096,3 +1096,8 @@ def test_a_tendon_problem_is_read_as_the_one_it_names(coach: Coach) -> None:
     assert "hamstring strain" not in achilles
     hamstring = coach.ask("i have hamstring tendinopathy, can i do iso ham raises").text
     assert "Iso ham raise, with a hamstring strain in mind" in hamstring
+
+
+def test_no_anywhere_to_anchor_the_feet_puts_what_needs_no_kit_first(coach: Coach) -> None:
+    text = coach.ask("what can i do instead of nordics, dont have anywhere to anchor my feet").text
+    assert text.startswith("Nordic hamstring curl alternatives that suit your setup:\n- Single-leg")
