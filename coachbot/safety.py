@@ -125,8 +125,8 @@ class Category:
     """A situation to plan around (after surgery, in pregnancy), not a symptom: its reply does
     not call it "a sign of something that needs checking"."""
     first: str = ""
-    """Replaces the tier's first line ("Stop that exercise for now") where that does not fit,
-    e.g. for someone asking before they start after surgery or in pregnancy."""
+    """Replaces the tier's first line ("Stop whatever brings it on for now") where that does
+    not fit, e.g. for someone asking before they start after surgery or in pregnancy."""
     where: str = ""
     """Replaces the tier's line on where to go, where another service is the right one (the
     maternity unit in pregnancy)."""

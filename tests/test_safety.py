@@ -297,7 +297,7 @@ def test_a_category_may_replace_the_stop_line(coach: Coach) -> None:
     first = coach.screen.categories["pregnancy_training"].first
     assert first
     assert reply.text.startswith(first)
-    # For someone else, its own bystander line: "suggest they pause that exercise" does not
+    # For someone else, its own bystander line: "suggest they stop whatever brings it on" does not
     # fit a pregnancy.
     bystander = coach.screen.categories["pregnancy_training"].bystander
     assert coach.ask("my client is pregnant, can she do glute bridges").text.startswith(bystander)
