@@ -1247,7 +1247,9 @@ class SafetyScreen:
             lines = [category.historical or self.tiers[category.severity].historical]
         else:
             lines = [category.first or tier.first, category.where or tier.where]
-        if not category.situation:
+        if not category.situation and flag.context not in PAST:
+            # (For a past episode the line above says what to do; "can be a sign of
+            # something" reads oddly of a strain healed years ago.)
             lines.append(
                 f"What you describe ({category.label}) can be a sign of something that needs "
                 "checking. I can't tell what it is; a clinician can."

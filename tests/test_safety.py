@@ -1077,3 +1077,10 @@ def test_when_a_tear_happened_is_read_from_the_message(
 ) -> None:
     flag = coach.screen.screen(text)
     assert flag is not None and flag.category == "hamstring_tear" and flag.context == context
+
+
+def test_a_past_episode_is_not_called_a_sign_of_something(coach: Coach) -> None:
+    past = coach.ask("pulled my hamstring last season, how do i bulletproof my hamstrings").text
+    assert "can be a sign of something" not in past
+    now = coach.ask("pulled my hamstring yesterday doing nordics").text
+    assert "can be a sign of something that needs checking" in now
