@@ -206,6 +206,8 @@ def test_typos_are_corrected_against_the_vocabulary() -> None:
         ("labelled_blind.yaml", 0.95),
         # Longer messages, written blind: 70.0% when first run, 85.8% after its misses.
         ("labelled_long.yaml", 0.85),
+        # Longer messages written later, kept untuned: 86.2% when first run.
+        ("labelled_long_fresh.yaml", 0.86),
     ],
 )
 def test_a_labelled_set_keeps_the_score_it_reached(coach: Coach, name: str, floor: float) -> None:
