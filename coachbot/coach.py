@@ -655,10 +655,11 @@ class Coach:
                 )
             )
         rankings = self.matcher.rank_queries([query for _, _, query, _, _ in screened], n=5)
-        # A message that asks in some of its sentences and tells in others ("I'm 52 and back
-        # after a break. Could you explain how to do one?"), when it reads unclearly as a
-        # whole, is read by its asking sentences alone: their reading if that is clear, else
-        # each intent with the better of its two scores.
+        # A message that asks in some of its sentences and tells in others ("Back after a long
+        # break and my trainer put single-leg glute bridges in my plan. Could you explain how
+        # to do one?"), when it reads unclearly as a whole, is read by its asking sentences
+        # alone: their reading if that is clear, else each intent with the better of its two
+        # scores. (A clear whole stands: in "I'm 62. Is it safe for me?" the age is the point.)
         asked: list[tuple[str, ...] | None] = [
             None if len(text) > MAX_CHARS else _asked(said)
             for text, said in zip(texts, heads, strict=True)
