@@ -421,6 +421,13 @@ class Coach:
         deadlift", also with a plural "s") -> the exercise, list and option."""
         self._others_ok = frozenset(i.id for i in self.intents.values() if i.names_other_exercises)
         self._about_coach = frozenset(i.id for i in self.intents.values() if i.about_the_coach)
+        self._background = frozenset(i.id for i in self.intents.values() if i.background)
+        # (what a background intent's question may also be read as without being another one)
+        self._told_or_fit = (
+            self._background
+            | {self._injury_intent}
+            | {i.id for i in self.intents.values() if i.small_talk}
+        )
         self._small_talk = {
             i.id: frozenset(
                 s for e in i.examples for s in self.matcher.query_stems(content_words(e))
@@ -667,13 +674,18 @@ class Coach:
         asking = [
             (i, self.finder.find(part).rest)
             for i, part in enumerate(asked)
-            if part and not _clear(rankings[i])
+            if part and (not _clear(rankings[i]) or rankings[i][0].intent in self._background)
         ]
         if asking:
             parts = self.matcher.rank_queries([self.matcher.query(rest) for _, rest in asking], n=5)
             for (i, rest), ranking in zip(asking, parts, strict=True):
-                rankings[i] = ranking if _clear(ranking) else _merged(rankings[i], ranking)
                 asked[i] = rest
+                if not _clear(rankings[i]):
+                    rankings[i] = ranking if _clear(ranking) else _merged(rankings[i], ranking)
+                elif _clear(ranking) and ranking[0].intent not in self._told_or_fit:
+                    # "I'm 52 and back after a break. How do I do a glute bridge?": the age is
+                    # background; "I'm 62. Is it safe for me?" asks whether it suits them.
+                    rankings[i] = ranking
         return [
             (
                 Turn(entities, assessment, tuple(ranking), truncated, query, conditions, part),

@@ -364,6 +364,7 @@ def _intent(doc: LocatedDict, file: str) -> Intent:
         names_other_exercises=bool(doc.get("names_other_exercises", False)),
         small_talk=bool(doc.get("small_talk", False)),
         about_the_coach=bool(doc.get("about_the_coach", False)),
+        background=bool(doc.get("background", False)),
         again=doc.get("again"),
         for_a_muscle=doc.get("for_a_muscle"),
     )

@@ -154,6 +154,9 @@ class Intent:
     for_a_muscle: str | None = None
     """The intent that answers it when no exercise is known but a muscle group is named ("no
     leg curl machine, what else for my hamstrings?" is asking which exercise to do)."""
+    background: bool = False
+    """What a message may tell in passing ("I'm 52"): when it also asks something else,
+    clearly, in a sentence of its own, it is about what it asks."""
     about_the_coach: bool = False
     """A question about the coach itself ("what are you?"): a message naming one of its
     exercises ("what are nordics?") is about that exercise instead."""

@@ -262,6 +262,7 @@ INTENT = Obj(
         "names_other_exercises": Flag(),
         "small_talk": Flag(),
         "about_the_coach": Flag(),
+        "background": Flag(),
         "for_a_muscle": Text(),
         "again": Choice(("regressions", "progressions")),
         "requires": TEXTS,

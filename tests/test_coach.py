@@ -977,6 +977,11 @@ def test_a_long_message_is_also_read_by_the_sentence_that_asks(coach: Coach) -> 
     assert told.intent == "frequency"
     # A clear reading of the whole message stands: what it tells can be the point.
     assert coach.ask("I'm 62. Is it safe for me to do glute bridges?").intent == "age"
+    # ... but an age told in passing is background to a question that clearly asks another.
+    assert coach.intents["age"].background
+    passing = coach.ask("I'm 52 and back after a break. How do I do a glute bridge?")
+    assert (passing.intent, passing.exercise) == ("how_to", "glute-bridge")
+    assert coach.ask("I'm 70. Can I still do hip thrusts?").intent == "age"
     lower_back = coach.ask("My lower back hurts after hip thrusts. What am I doing wrong?")
     assert lower_back.intent == "feel_lower_back"
 
