@@ -232,11 +232,11 @@ def _asked(said: Sequence[str]) -> tuple[str, ...] | None:
         sentences[-1].append(word)
         if word in _SENTENCE_ENDS:
             sentences.append([])
-    said_ = [s for s in sentences if any(w not in PUNCTUATION for w in s)]
-    asking = [w for s in said_ if "?" in s for w in s]
-    if len(said_) < 2 or not asking or len(asking) == sum(len(s) for s in said_):
+    spoken = [s for s in sentences if any(w not in PUNCTUATION for w in s)]
+    asking = [s for s in spoken if "?" in s]
+    if len(spoken) < 2 or not asking or len(asking) == len(spoken):
         return None
-    return tuple(asking)
+    return tuple(w for s in asking for w in s)
 
 
 def _clear(ranking: Sequence[Match]) -> bool:
@@ -530,7 +530,7 @@ class Coach:
     def _mentions_other_exercise(self, rest: tuple[str, ...]) -> bool:
         """Whether the words name an exercise this coach does not cover ("bench press"), other
         than to say it is missing ("no leg curl machine, what else can I do?" is about ours)
-        or to name a piece of kit ("a yoga mat", "a squat rack")."""
+        or to name a piece of kit ("a yoga mat")."""
         return any(
             not _lacking(rest[:start]) and (end == len(rest) or rest[end] not in _KIT)
             for start, end in self._others.spans(rest)
@@ -947,12 +947,13 @@ class Coach:
             )
 
         ambiguous = ents.ambiguous if not mentioned else None
+        focus = self._focus(ents.rest)
         if (
             exercise is None
             and ambiguous is None
             and intent.general is None
             and intent.for_a_muscle is not None
-            and not self._our_muscles.isdisjoint(self._focus(ents.rest))
+            and not self._our_muscles.isdisjoint(focus)
         ):
             # (The reply keeps the intent asked; the answer is the other one's.)
             notes.append(f"no exercise, but a muscle group: answered as {intent.for_a_muscle}")
@@ -987,7 +988,6 @@ class Coach:
             )
             return reply, replace(context, intent=intent.id, pending=intent.id)
 
-        focus = self._focus(ents.rest)
         age = age_said(ents.rest) if intent.id in self._aged else None
         text = self._answer_text(
             answering, exercise, level, other, context.profile, conditions, focus, age

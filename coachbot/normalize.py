@@ -186,16 +186,20 @@ class PhraseTable(Generic[T]):
     def found(self, said: Sequence[str]) -> Iterator[T]:
         """The values of the phrases in ``said``, in the order they occur (at one word, the
         longest phrase first)."""
-        for i, word in enumerate(said):
-            for n in self._lengths.get(word, ()):  # (most messages: no word starts one)
-                yield from self._values.get(tuple(said[i : i + n]), ())
+        for _, _, values in self._matches(said):
+            yield from values
 
     def spans(self, said: Sequence[str]) -> Iterator[tuple[int, int]]:
         """Where the phrases are in ``said``: (start, end) word positions, in order."""
+        for start, end, _ in self._matches(said):
+            yield start, end
+
+    def _matches(self, said: Sequence[str]) -> Iterator[tuple[int, int, list[T]]]:
         for i, word in enumerate(said):
-            for n in self._lengths.get(word, ()):
-                if tuple(said[i : i + n]) in self._values:
-                    yield i, i + n
+            for n in self._lengths.get(word, ()):  # (most messages: no word starts one)
+                values = self._values.get(tuple(said[i : i + n]))
+                if values:
+                    yield i, i + n, values
 
 
 _SUFFIXES = (("ies", "y"), ("ing", ""), ("ness", ""), ("ed", ""), ("es", "e"), ("s", ""))
